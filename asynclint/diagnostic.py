@@ -1,0 +1,57 @@
+"""Plain data passed from the engine to the outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based row and a 1-based column, as ruff reports them."""
+
+    row: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding in one file."""
+
+    filename: str
+    code: str
+    name: str
+    message: str
+    location: Location
+    end_location: Location
+    source_line: str = ""
+    fix_title: str | None = None
+    url: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.filename, self.location.row, self.location.column, self.code)
+
+
+@dataclass
+class FileResult:
+    """What checking one file produced."""
+
+    filename: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    suppressed: int = 0
+
+
+@dataclass
+class CheckResult:
+    """What checking a set of paths produced."""
+
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        found = [d for f in self.files for d in f.diagnostics]
+        return sorted(found, key=lambda d: d.sort_key)
+
+    @property
+    def files_checked(self) -> int:
+        return len(self.files)
