@@ -1,0 +1,260 @@
+"""Check one file: decode, parse once, build the semantic model in one walk, run the rules."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import tokenize
+from collections.abc import Sequence
+from functools import cache
+from itertools import accumulate
+from pathlib import Path
+
+import libcst as cst
+
+from asynclint.config import Config
+from asynclint.diagnostic import Diagnostic, FileResult, Location
+from asynclint.positions import locate
+from asynclint.rule import Report, Rule
+from asynclint.rules import load_rules
+from asynclint.semantic.model import SemanticModel
+from asynclint.suppress import parse_suppressions
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: Nesting deeper than this, or lines longer than this, are parsed in a child process first:
+#: LibCST's native parser overflows its stack (a segfault) on about 2,000 nested brackets.
+SUSPICIOUS_DEPTH = 200
+SUSPICIOUS_LINE = 20_000
+PARSE_TIMEOUT = 30.0
+
+_BRACKETS = bytes(range(256)).translate(None, b"()[]{}")
+_DEPTH = bytes.maketrans(b"([{)]}", b"\x02\x02\x02\x00\x00\x00")
+_LONG_LINE = re.compile(rb"[^\n]{%d}" % SUSPICIOUS_LINE)
+
+
+@cache
+def _rule_classes() -> dict[str, type[Rule]]:
+    return load_rules()
+
+
+def enabled_rules(config: Config) -> list[type[Rule]]:
+    rules = _rule_classes()
+    codes = config.enabled_codes(rules)
+    return [rules[code] for code in sorted(codes)]
+
+
+def module_name_for(path: Path) -> str:
+    """`app.routers.users` for app/routers/users.py when app/ and routers/ are packages."""
+    parts = [path.stem] if path.stem != "__init__" else []
+    parent = path.parent
+    while (parent / "__init__.py").is_file() and parent.name:
+        parts.insert(0, parent.name)
+        parent = parent.parent
+    return ".".join(parts) or "__main__"
+
+
+class _Checker:
+    def __init__(self, source: bytes, filename: str, config: Config, module_name: str) -> None:
+        self.source = source
+        self.filename = filename
+        self.config = config
+        self.module_name = module_name
+        self.result = FileResult(filename)
+        self.text = ""
+
+    def engine_finding(self, code: str, detail: str, row: int = 1, column: int = 1) -> FileResult:
+        rule = _rule_classes()[code]
+        line = self.text.splitlines()[row - 1] if 0 < row <= len(self.text.splitlines()) else ""
+        self.result.diagnostics.append(
+            Diagnostic(
+                filename=self.filename,
+                code=code,
+                name=rule.name,
+                message=rule.message.format(detail=detail),
+                location=Location(row, column),
+                end_location=Location(row, column),
+                source_line=line,
+                url=rule.url(),
+            )
+        )
+        return self.result
+
+    def decode(self) -> str | None:
+        if len(self.source) > MAX_FILE_BYTES:
+            size = len(self.source) / 1024 / 1024
+            self.engine_finding("ASL002", f"File too large to check ({size:.1f} MB > 10 MB)")
+            return None
+        if b"\0" in self.source:
+            self.engine_finding("ASL002", "Binary file (contains NUL bytes), not Python source")
+            return None
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(self.source).readline)
+            return self.source.decode(encoding)
+        except SyntaxError as error:
+            self.engine_finding("ASL002", f"Cannot decode: {error.msg}")
+        except (UnicodeDecodeError, LookupError) as error:
+            where = ""
+            if isinstance(error, UnicodeDecodeError):
+                line = self.source.count(b"\n", 0, error.start) + 1
+                where = f" (line {line}, byte {error.start})"
+            self.engine_finding(
+                "ASL002",
+                f"Not valid {encoding}{where}; add a coding cookie or re-encode the file as UTF-8",
+            )
+        return None
+
+    def parse(self) -> cst.Module | None:
+        if _suspicious(self.source):
+            problem = _parse_isolated(self.source)
+            if problem is not None:
+                return self._parse_failed(problem)
+        try:
+            return cst.parse_module(self.source)
+        except cst.ParserSyntaxError as error:
+            return self._parse_failed(("syntax", error.message, error.raw_line, error.raw_column))
+        except RecursionError:
+            return self._parse_failed(("crash", "The parser hit its recursion limit"))
+        except Exception as error:  # the parser is third-party code: contain its failures
+            return self._parse_failed(("crash", f"The parser crashed: {error!r}"))
+
+    def _parse_failed(self, problem: tuple) -> None:
+        if problem[0] == "syntax":
+            _, message, line, column = problem
+            self.engine_finding("ASL001", " ".join(message.split()), line, column + 1)
+        else:
+            self.engine_finding("ASL002", problem[1])
+        return None
+
+    def run(self, rules: Sequence[type[Rule]]) -> FileResult:
+        text = self.decode()
+        if text is None:
+            return self.result
+        self.text = text
+        module = self.parse()
+        if module is None:
+            return self.result
+        active = [r for r in rules if not r.engine_only and r.applies_to(text)]
+        if not active:
+            return self.result
+        try:
+            reports = self.analyse(module, active)
+            if reports:
+                self.add_reports(module, reports)
+        except RecursionError:
+            self.engine_finding("ASL002", "Too deeply nested to analyse")
+        return self.result
+
+    def analyse(self, module: cst.Module, rules: Sequence[type[Rule]]) -> list[Report]:
+        visits: dict[type, list] = {}
+        for rule_class in rules:
+            for type_name in rule_class.visited_types():
+                visits.setdefault(getattr(cst, type_name), [])
+        model = SemanticModel(module, self.module_name, visits)
+        instances = [rule_class(model, self.config) for rule_class in rules]
+        for instance in instances:
+            for type_name, method in instance.visited_types().items():
+                visits[getattr(cst, type_name)].append(getattr(instance, method))
+        for node_type, methods in visits.items():
+            for node in model.nodes(node_type):
+                for method in methods:
+                    method(node)
+        return [report for instance in instances for report in instance.reports]
+
+    def add_reports(self, module: cst.Module, reports: list[Report]) -> None:
+        spans = locate(module, (r.node for r in reports))
+        lines = self.text.splitlines()
+        noqa = parse_suppressions(self.text)
+        rules = _rule_classes()
+        seen = set()
+        for report in reports:
+            (row, column), (end_row, end_column) = spans.get(id(report.node), ((1, 1), (1, 1)))
+            key = (report.code, row, column)
+            if key in seen:
+                continue
+            seen.add(key)
+            if noqa.suppresses(row, report.code) or noqa.suppresses(end_row, report.code):
+                self.result.suppressed += 1
+                continue
+            rule = rules[report.code]
+            self.result.diagnostics.append(
+                Diagnostic(
+                    filename=self.filename,
+                    code=report.code,
+                    name=rule.name,
+                    message=report.message,
+                    location=Location(row, column),
+                    end_location=Location(end_row, end_column),
+                    source_line=lines[row - 1] if row <= len(lines) else "",
+                    fix_title=rule.fix_title,
+                    url=rule.url(),
+                )
+            )
+
+
+def _suspicious(source: bytes) -> bool:
+    brackets = source.translate(_DEPTH, _BRACKETS)
+    if len(brackets) > SUSPICIOUS_DEPTH and max(accumulate(b - 1 for b in brackets)) > (
+        SUSPICIOUS_DEPTH
+    ):
+        return True
+    return len(source) > SUSPICIOUS_LINE and _LONG_LINE.search(source) is not None
+
+
+_CHILD = """
+import json, sys
+import libcst
+try:
+    libcst.parse_module(sys.stdin.buffer.read())
+except libcst.ParserSyntaxError as e:
+    print(json.dumps(["syntax", e.message, e.raw_line, e.raw_column]))
+except BaseException as e:
+    print(json.dumps(["crash", "The parser crashed: " + repr(e)[:200]]))
+"""
+
+
+def _parse_isolated(source: bytes) -> tuple | None:
+    """Parse in a child process, so a parser crash or hang costs only that child."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD],
+            input=source,
+            capture_output=True,
+            timeout=PARSE_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return ("crash", f"The parser did not finish within {PARSE_TIMEOUT:.0f} s")
+    if done.returncode < 0:
+        return (
+            "crash",
+            f"The parser crashed (signal {-done.returncode}), probably on deeply nested code",
+        )
+    out = done.stdout.decode("utf-8", "replace").strip()
+    if out:
+        return tuple(json.loads(out))
+    if done.returncode != 0:
+        return ("crash", f"The parser failed (exit code {done.returncode})")
+    return None
+
+
+def check_source(
+    source: bytes,
+    filename: str,
+    config: Config | None = None,
+    *,
+    module_name: str | None = None,
+    rules: Sequence[type[Rule]] | None = None,
+) -> FileResult:
+    """Check one file's bytes. Never raises for bad input: problems become ASL001/ASL002."""
+    config = config or Config()
+    if module_name is None:
+        module_name = module_name_for(Path(filename))
+    if rules is None:
+        rules = enabled_rules(config)
+    checker = _Checker(source, filename, config, module_name)
+    result = checker.run(rules)
+    result.diagnostics.sort(key=lambda d: d.sort_key)
+    return result

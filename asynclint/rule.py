@@ -1,0 +1,110 @@
+"""The rule base class: metadata as class attributes, automatic registration."""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from asynclint.config import Config
+    from asynclint.semantic.model import SemanticModel
+
+_CODE = re.compile(r"ASL\d{3}")
+_NAME = re.compile(r"[a-z]+(-[a-z0-9]+)*")
+DOC_HEADINGS = ("## What it does", "## Why is this bad?", "## Example", "Use instead:")
+DOCS_URL = "https://github.com/asynclint/asynclint/blob/main/docs/rules/{name}.md"
+
+
+class FixAvailability(enum.Enum):
+    NEVER = "never"
+    SOMETIMES = "sometimes"
+    ALWAYS = "always"
+
+
+class RuleError(Exception):
+    """A rule class whose metadata break the contract."""
+
+
+REGISTRY: dict[str, type[Rule]] = {}
+
+
+class Report:
+    """One finding a rule made, before positions are known."""
+
+    __slots__ = ("code", "message", "node")
+
+    def __init__(self, code: str, node: cst.CSTNode, message: str) -> None:
+        self.code = code
+        self.node = node
+        self.message = message
+
+
+class Rule:
+    """Base of every rule.
+
+    A rule declares `visit_<NodeType>(self, node)` methods; the engine calls them for every node
+    of that type in the file, after the semantic model is complete. A rule reads the model through
+    `self.semantic` and reports with `self.report(node, **message_args)`.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    message: ClassVar[str]
+    fix_title: ClassVar[str | None] = None
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.NEVER
+    #: Rules the engine emits itself (ASL001/ASL002) have no visitors.
+    engine_only: ClassVar[bool] = False
+    #: A file whose text contains none of these cannot trigger the rule (empty: any file).
+    requires_text: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__name__.startswith("_"):
+            return
+        for attr in ("code", "name", "message"):
+            if not isinstance(getattr(cls, attr, None), str):
+                raise RuleError(f"{cls.__name__} must define `{attr}` as a string")
+        if not _CODE.fullmatch(cls.code):
+            raise RuleError(f"{cls.__name__}: code {cls.code!r} is not ASL###")
+        if not _NAME.fullmatch(cls.name):
+            raise RuleError(f"{cls.__name__}: name {cls.name!r} is not kebab-case")
+        if cls.code in REGISTRY and REGISTRY[cls.code] is not cls:
+            raise RuleError(f"{cls.__name__}: code {cls.code} already used")
+        if not cls.__doc__ or not all(h in cls.__doc__ for h in DOC_HEADINGS):
+            raise RuleError(f"{cls.__name__}: docstring lacks the required headings")
+        REGISTRY[cls.code] = cls
+
+    def __init__(self, semantic: SemanticModel, config: Config) -> None:
+        self.semantic = semantic
+        self.config = config
+        self.reports: list[Report] = []
+
+    @classmethod
+    def visited_types(cls) -> dict[str, str]:
+        """Node type name -> method name, for every `visit_<Type>` the rule defines."""
+        return {
+            attr[len("visit_") :]: attr
+            for attr in dir(cls)
+            if attr.startswith("visit_") and callable(getattr(cls, attr))
+        }
+
+    @classmethod
+    def applies_to(cls, text: str) -> bool:
+        return not cls.requires_text or any(t in text for t in cls.requires_text)
+
+    @classmethod
+    def url(cls) -> str:
+        return DOCS_URL.format(name=cls.name)
+
+    @classmethod
+    def summary(cls) -> str:
+        """First sentence of the "What it does" section."""
+        doc = cls.__doc__ or ""
+        body = doc.split("## What it does", 1)[-1].split("##", 1)[0]
+        return " ".join(body.split()).split(". ")[0].rstrip(".")
+
+    def report(self, node: cst.CSTNode, **message_args: str) -> None:
+        self.reports.append(Report(self.code, node, self.message.format(**message_args)))

@@ -1,0 +1,1 @@
+"""Shared analysis of one file, computed once and read by every rule."""

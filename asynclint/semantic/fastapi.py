@@ -1,0 +1,147 @@
+"""FastAPI roles: which functions are routes, dependencies, middleware, lifespan hooks."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asynclint.semantic.scopes import BindingKind, Scope
+from asynclint.semantic.tables import (
+    APP_TYPES,
+    DEPENDS,
+    LOOP_RUNNER_METHODS,
+    LOOP_RUNNERS,
+)
+
+if TYPE_CHECKING:
+    from asynclint.semantic.model import SemanticModel
+
+ROUTE_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "websocket"}
+)
+ROUTE_REGISTRATIONS = {"add_api_route": 1, "add_api_websocket_route": 1, "add_route": 1}
+
+
+class Role(enum.Enum):
+    ROUTE = "route"
+    DEPENDENCY = "dependency"
+    MIDDLEWARE = "middleware"
+    EXCEPTION_HANDLER = "exception handler"
+    LIFESPAN = "lifespan"
+    STARTUP = "startup hook"
+    SHUTDOWN = "shutdown hook"
+
+    @property
+    def per_request(self) -> bool:
+        return self not in (Role.LIFESPAN, Role.STARTUP, Role.SHUTDOWN)
+
+
+class FastAPIModel:
+    """Roles of the functions of one file, found from decorators and registrations."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        self.model = model
+        self.roles: dict[int, Role] = {}
+        self.has_app = False
+        self.runs_own_loop = False
+        for func in model.nodes(cst.FunctionDef):
+            for decorator in func.decorators:
+                self._decorator(func, decorator.decorator)
+        for call in model.nodes(cst.Call):
+            self._call(call)
+
+    @property
+    def is_script(self) -> bool:
+        """A module that starts its own event loop and serves nothing: a CLI or a job."""
+        return self.runs_own_loop and not self.has_app and not self.roles
+
+    def role(self, func: cst.FunctionDef) -> Role | None:
+        return self.roles.get(id(func))
+
+    def _mark(self, target: cst.CSTNode | None, role: Role) -> None:
+        func = self.model.local_function(target) if target is not None else None
+        if func is not None:
+            # A route that is also a dependency stays a route: both are per request.
+            self.roles.setdefault(id(func), role)
+
+    def _is_app(self, receiver: cst.BaseExpression) -> bool:
+        if self.model.types_of(receiver) & APP_TYPES:
+            return True
+        # An app or router imported from another module (`from app.api import router`).
+        if isinstance(receiver, cst.Name):
+            scope = self.model.scope_of(receiver)
+            bindings = scope.lookup(receiver.value) if scope else None
+            return bool(bindings) and all(b.kind is BindingKind.IMPORT for b in bindings)
+        return False
+
+    def _decorator(self, func: cst.FunctionDef, decorator: cst.BaseExpression) -> None:
+        if not isinstance(decorator, cst.Call) or not isinstance(decorator.func, cst.Attribute):
+            return
+        method = decorator.func.attr.value
+        receiver = decorator.func.value
+        role = None
+        if method in ROUTE_METHODS:
+            role = Role.ROUTE
+        elif method == "middleware":
+            role = Role.MIDDLEWARE
+        elif method == "exception_handler":
+            role = Role.EXCEPTION_HANDLER
+        elif method == "on_event":
+            role = Role.SHUTDOWN if _first_string(decorator) == "shutdown" else Role.STARTUP
+        if role is not None and self._is_app(receiver):
+            self.roles[id(func)] = role
+
+    def _call(self, call: cst.Call) -> None:
+        qnames = self.model.qualified_names(call.func)
+        if qnames & DEPENDS:
+            for arg in call.args:
+                if arg.keyword is None or arg.keyword.value == "dependency":
+                    self._mark(arg.value, Role.DEPENDENCY)
+                    break
+            return
+        if qnames & APP_TYPES:
+            self.has_app = True
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == "lifespan":
+                    self._mark(arg.value, Role.LIFESPAN)
+            return
+        if qnames & LOOP_RUNNERS:
+            self.runs_own_loop = True
+            return
+        if not isinstance(call.func, cst.Attribute):
+            return
+        method = call.func.attr.value
+        if method in LOOP_RUNNER_METHODS:
+            self.runs_own_loop = True
+        elif method in ROUTE_REGISTRATIONS and self._is_app(call.func.value):
+            self._mark(_argument(call, ROUTE_REGISTRATIONS[method], "endpoint"), Role.ROUTE)
+        elif method == "add_exception_handler" and self._is_app(call.func.value):
+            self._mark(_argument(call, 1, "handler"), Role.EXCEPTION_HANDLER)
+        elif method == "add_event_handler" and self._is_app(call.func.value):
+            role = Role.SHUTDOWN if _first_string(call) == "shutdown" else Role.STARTUP
+            self._mark(_argument(call, 1, "func"), role)
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    return positional[position].value if len(positional) > position else None
+
+
+def _first_string(call: cst.Call) -> str | None:
+    if call.args and isinstance(call.args[0].value, cst.SimpleString):
+        return call.args[0].value.evaluated_value  # type: ignore[return-value]
+    return None
+
+
+def describe(scope: Scope, role: Role | None) -> str:
+    """How a message names the function a finding is in."""
+    if role is None:
+        return f"`async def {scope.name}`"
+    if role.per_request:
+        return f"async {role.value} `{scope.name}`"
+    return f"async {role.value} `{scope.name}` (runs at startup or shutdown, not per request)"

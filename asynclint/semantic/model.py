@@ -1,0 +1,117 @@
+"""The semantic model of one file: the single place rules ask questions about code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import libcst as cst
+
+from asynclint.semantic import names, origins
+from asynclint.semantic.fastapi import FastAPIModel, Role, describe
+from asynclint.semantic.scopes import BindingKind, Scope, ScopeKind
+from asynclint.semantic.tables import THREAD_RUNNER_METHODS, THREAD_RUNNERS
+from asynclint.semantic.walker import Walker
+
+
+@dataclass(frozen=True)
+class LoopContext:
+    """Code that runs on the event loop: inside `async def`, not in a nested def/lambda/class."""
+
+    function: Scope
+    role: Role | None
+
+    def describe(self) -> str:
+        return describe(self.function, self.role)
+
+
+class SemanticModel:
+    """Built by one walk over the module; every query is lazy and memoised."""
+
+    def __init__(self, module: cst.Module, module_name: str, collect: Iterable[type]) -> None:
+        self.module = module
+        self.module_name = module_name
+        result = Walker(module_name, {cst.Call, cst.FunctionDef, *collect}).walk(module)
+        self.module_scope = result.module_scope
+        self._scope_of = result.scope_of
+        self._parent_of = result.parent_of
+        self._collected = result.collected
+        self._function_scopes = {
+            id(s.node): s for s in result.scopes if s.kind is ScopeKind.FUNCTION
+        }
+        self._qnames: dict[int, frozenset[str]] = {}
+        self._types: dict[int, frozenset[str]] = {}
+        self._results: dict[int, frozenset[str]] = {}
+
+    # -- structure --------------------------------------------------------------------------
+
+    def nodes(self, node_type: type) -> Sequence[cst.CSTNode]:
+        return self._collected.get(node_type, ())
+
+    def scope_of(self, node: cst.CSTNode) -> Scope | None:
+        return self._scope_of.get(id(node))
+
+    def parent_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self._parent_of.get(id(node))
+
+    def function_scope(self, func: cst.FunctionDef) -> Scope | None:
+        return self._function_scopes.get(id(func))
+
+    # -- names and origins ------------------------------------------------------------------
+
+    def qualified_names(self, node: cst.CSTNode) -> frozenset[str]:
+        return names.qualified_names(self, node)
+
+    def resolves_to(self, node: cst.CSTNode, qname: str) -> bool:
+        return qname in names.qualified_names(self, node)
+
+    def types_of(self, node: cst.CSTNode) -> frozenset[str]:
+        return origins.types_of(self, node)
+
+    def local_function(self, node: cst.CSTNode | None) -> cst.FunctionDef | None:
+        """The `def` in this file that a name refers to, if exactly one."""
+        if not isinstance(node, cst.Name):
+            return None
+        scope = self.scope_of(node)
+        bindings = scope.lookup(node.value) if scope is not None else None
+        if not bindings:
+            return None
+        defs = [b.value for b in bindings if b.kind is BindingKind.DEF]
+        return defs[0] if len(defs) == 1 else None  # type: ignore[return-value]
+
+    # -- event loop and FastAPI -------------------------------------------------------------
+
+    @cached_property
+    def fastapi(self) -> FastAPIModel:
+        return FastAPIModel(self)
+
+    def loop_context(self, node: cst.CSTNode) -> LoopContext | None:
+        """Where `node` runs on the event loop of a served app, else None.
+
+        None for sync code (a sync `def` route runs in the threadpool), for nested def/lambda/
+        class bodies inside a coroutine, and for scripts that run their own loop.
+        """
+        scope = self.scope_of(node)
+        if scope is None or not scope.in_async_context or self.fastapi.is_script:
+            return None
+        function = scope.function
+        return LoopContext(function, self.fastapi.role(function.node))  # type: ignore[arg-type]
+
+    @cached_property
+    def offloaded(self) -> frozenset[int]:
+        """Ids of the callables passed to a thread runner (`to_thread(fn, ...)`): no call."""
+        found = set()
+        for call in self.nodes(cst.Call):
+            index = None
+            for qname in self.qualified_names(call.func):
+                index = THREAD_RUNNERS.get(qname, index)
+            if index is None and isinstance(call.func, cst.Attribute):
+                index = THREAD_RUNNER_METHODS.get(call.func.attr.value)
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            if index is not None and len(positional) > index:
+                found.add(id(positional[index].value))
+        return frozenset(found)
+
+    def is_offloaded(self, node: cst.CSTNode) -> bool:
+        return id(node) in self.offloaded

@@ -1,0 +1,71 @@
+"""Qualified names of expressions, through imports, aliases and object origins."""
+
+from __future__ import annotations
+
+import builtins
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asynclint.semantic.scopes import BindingKind, ScopeKind
+from asynclint.semantic.tables import CANONICAL
+
+if TYPE_CHECKING:
+    from asynclint.semantic.model import SemanticModel
+
+_BUILTINS = frozenset(dir(builtins))
+_EMPTY: frozenset[str] = frozenset()
+
+
+def canonical(qname: str) -> str:
+    """Map a re-exported or private spelling to the public one (longest dotted prefix wins)."""
+    if qname in CANONICAL:
+        return CANONICAL[qname]
+    cut = len(qname)
+    while True:
+        cut = qname.rfind(".", 0, cut)
+        if cut <= 0:
+            return qname
+        prefix = qname[:cut]
+        if prefix in CANONICAL:
+            return CANONICAL[prefix] + qname[cut:]
+
+
+def qualified_names(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
+    """Every qualified name `node` may refer to; empty when it is a local value of unknown type.
+
+    A parameter or local that shadows an imported module has no qualified name.
+    """
+    memo = model._qnames
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = _EMPTY  # guards against cycles
+    result = _compute(model, node)
+    memo[key] = result
+    return result
+
+
+def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
+    if isinstance(node, cst.Name):
+        scope = model.scope_of(node)
+        bindings = scope.lookup(node.value) if scope is not None else None
+        if bindings is None:
+            if node.value in _BUILTINS:
+                return frozenset({f"builtins.{node.value}"})
+            return _EMPTY
+        names = set()
+        for binding in bindings:
+            if binding.kind is BindingKind.IMPORT and binding.qname:
+                names.add(canonical(binding.qname))
+            elif (
+                binding.kind in (BindingKind.DEF, BindingKind.CLASS)
+                and binding.scope.kind is ScopeKind.MODULE
+            ):
+                names.add(f"{model.module_name}.{node.value}")
+        return frozenset(names)
+    if isinstance(node, cst.Attribute):
+        attr = node.attr.value
+        bases = qualified_names(model, node.value) | model.types_of(node.value)
+        return frozenset(canonical(f"{base}.{attr}") for base in bases)
+    return _EMPTY

@@ -1,0 +1,214 @@
+"""Object origins: which class an expression is an instance of.
+
+Tracked from constructor and factory calls, `await`, `with ... as`, parameter annotations
+(unwrapping `Optional`, `Annotated`, `X | None`, generators) and, for `Depends(f)` parameters,
+the return annotation of `f` or the values it returns or yields.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asynclint.semantic.names import canonical
+from asynclint.semantic.scopes import Binding, BindingKind, ScopeKind
+from asynclint.semantic.tables import (
+    ATTRIBUTES,
+    DEPENDS,
+    FIRST_ARG_WRAPPERS,
+    NOT_CONSTRUCTORS,
+    RETURNS,
+    TYPING_MODULES,
+    UNION_WRAPPERS,
+)
+
+if TYPE_CHECKING:
+    from asynclint.semantic.model import SemanticModel
+
+_EMPTY: frozenset[str] = frozenset()
+
+
+def types_of(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
+    memo = model._types
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = _EMPTY  # guards against cycles such as `x = x.child()`
+    result = _compute(model, node)
+    memo[key] = result
+    return result
+
+
+def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
+    if isinstance(node, cst.Name):
+        scope = model.scope_of(node)
+        bindings = scope.lookup(node.value) if scope is not None else None
+        if not bindings:
+            return _EMPTY
+        found: set[str] = set()
+        for binding in bindings:
+            found |= binding_types(model, binding)
+        return frozenset(found)
+    if isinstance(node, cst.Await):
+        return types_of(model, node.expression)
+    if isinstance(node, cst.Call):
+        return _call_types(model, node)
+    if isinstance(node, cst.Attribute):
+        return _member_types(model, node.value, node.attr.value)
+    if isinstance(node, cst.Subscript):
+        return _member_types(model, node.value, "__getitem__")
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        return types_of(model, node.left) & {"pathlib.Path"}
+    return _EMPTY
+
+
+def _member_types(model: SemanticModel, value: cst.CSTNode, member: str) -> frozenset[str]:
+    found = set()
+    for owner in types_of(model, value):
+        result = ATTRIBUTES.get(f"{owner}.{member}")
+        if result is None and member != "__getitem__":
+            result = ATTRIBUTES.get(f"{owner}.*")
+        if result is not None:
+            found.add(result)
+    return frozenset(found)
+
+
+def _call_types(model: SemanticModel, call: cst.Call) -> frozenset[str]:
+    found: set[str] = set()
+    for qname in model.qualified_names(call.func):
+        if qname in RETURNS:
+            found.add(RETURNS[qname])
+        elif qname.rsplit(".", 1)[-1][:1].isupper() and qname not in NOT_CONSTRUCTORS:
+            found.add(qname)
+        else:
+            func = model.local_function(call.func)
+            if func is not None:
+                found |= function_result_types(model, func)
+    for owner in types_of(model, call.func):
+        result = RETURNS.get(f"{owner}.__call__")
+        if result is not None:
+            found.add(result)
+    return frozenset(found)
+
+
+def binding_types(model: SemanticModel, binding: Binding) -> frozenset[str]:
+    if binding.kind is BindingKind.PARAM:
+        return _param_types(model, binding)
+    if binding.kind is BindingKind.ASSIGN:
+        if binding.annotation is not None:
+            annotated = annotation_types(model, binding.annotation)
+            if annotated:
+                return annotated
+        return types_of(model, binding.value) if binding.value is not None else _EMPTY
+    if binding.kind is BindingKind.WITH and binding.value is not None:
+        return types_of(model, binding.value)
+    return _EMPTY
+
+
+def _param_types(model: SemanticModel, binding: Binding) -> frozenset[str]:
+    # What FastAPI injects wins over what the annotation claims.
+    dependency = _depends_target(model, binding.default)
+    if dependency is None and binding.annotation is not None:
+        dependency = _annotated_dependency(model, binding.annotation)
+    if dependency is not None:
+        injected = dependency_types(model, dependency)
+        if injected:
+            return injected
+    if binding.annotation is not None:
+        return annotation_types(model, binding.annotation)
+    return _EMPTY
+
+
+def _depends_target(model: SemanticModel, node: cst.CSTNode | None) -> cst.CSTNode | None:
+    if not isinstance(node, cst.Call) or not (model.qualified_names(node.func) & DEPENDS):
+        return None
+    for arg in node.args:
+        if arg.keyword is None or arg.keyword.value == "dependency":
+            return arg.value
+    return None
+
+
+def _annotated_dependency(model: SemanticModel, annotation: cst.CSTNode) -> cst.CSTNode | None:
+    annotation = _alias_target(model, annotation)
+    if not isinstance(annotation, cst.Subscript) or _typing_name(model, annotation) != "Annotated":
+        return None
+    for element in annotation.slice[1:]:
+        if isinstance(element.slice, cst.Index):
+            target = _depends_target(model, element.slice.value)
+            if target is not None:
+                return target
+    return None
+
+
+def _alias_target(model: SemanticModel, node: cst.CSTNode) -> cst.CSTNode:
+    """Follow a module-level alias (`DbSession = Annotated[...]`) to its value."""
+    for _ in range(5):
+        if not isinstance(node, cst.Name):
+            return node
+        scope = model.scope_of(node)
+        bindings = scope.lookup(node.value) if scope is not None else None
+        if not bindings or len(bindings) != 1 or bindings[0].kind is not BindingKind.ASSIGN:
+            return node
+        value = bindings[0].value
+        if value is None or bindings[0].scope.kind is not ScopeKind.MODULE:
+            return node
+        node = value
+    return node
+
+
+def dependency_types(model: SemanticModel, target: cst.CSTNode) -> frozenset[str]:
+    """The type FastAPI injects for `Depends(target)`."""
+    func = model.local_function(target)
+    if func is not None:
+        return function_result_types(model, func)
+    return frozenset(
+        q for q in model.qualified_names(target) if q.rsplit(".", 1)[-1][:1].isupper()
+    )
+
+
+def function_result_types(model: SemanticModel, func: cst.FunctionDef) -> frozenset[str]:
+    """A function's result: its return annotation, else what it returns or yields."""
+    key = id(func)
+    memo = model._results
+    if key in memo:
+        return memo[key]
+    memo[key] = _EMPTY
+    if func.returns is not None:
+        result = annotation_types(model, func.returns.annotation)
+    else:
+        scope = model.function_scope(func)
+        values = [*scope.yields, *scope.returns] if scope is not None else []
+        result = frozenset().union(*(types_of(model, v) for v in values))
+    memo[key] = result
+    return result
+
+
+def _typing_name(model: SemanticModel, subscript: cst.Subscript) -> str | None:
+    for qname in model.qualified_names(subscript.value):
+        module, _, name = qname.rpartition(".")
+        if module in TYPING_MODULES or module == "builtins":
+            return name
+    return None
+
+
+def annotation_types(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
+    """Classes named by a type annotation."""
+    node = _alias_target(model, node)
+    if isinstance(node, cst.Subscript):
+        wrapper = _typing_name(model, node)
+        elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+        if wrapper in UNION_WRAPPERS:
+            return frozenset().union(*(annotation_types(model, e) for e in elements))
+        if wrapper in FIRST_ARG_WRAPPERS and elements:
+            return annotation_types(model, elements[0])
+        return _EMPTY
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        return annotation_types(model, node.left) | annotation_types(model, node.right)
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        return frozenset(
+            canonical(q)
+            for q in model.qualified_names(node)
+            if not q.startswith("builtins.") and q.rpartition(".")[0] not in TYPING_MODULES
+        )
+    return _EMPTY

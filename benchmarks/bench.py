@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""Measure asynclint's single-process throughput against a bare LibCST parse.
+
+Usage::
+
+    python benchmarks/bench.py DIR... [--repeat R] [--jobs 1] [--json]
+                                      [--parse-only] [--manifest FILE]
+
+Every ``*.py`` file under the given directories (skipping ``.git``, ``.venv``,
+``node_modules`` and ``__pycache__``) is read once.  Files LibCST cannot parse are
+counted and left out of both measurements.  Then, in the same process, the script
+times ``libcst.parse_module`` over all files and ``asynclint.api.check_source`` over
+the same files, best of R runs each, alternating which goes first, with a
+``gc.collect()`` before every run.
+
+``--manifest`` takes the ``manifest.json`` written by ``make_corpus.py`` and reports
+how many planted pitfalls got a finding on their line and how many look-alikes did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+import libcst
+
+SKIP_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__"})
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Location(Protocol):
+    row: int
+
+
+class _Diagnostic(Protocol):
+    code: str
+    location: _Location
+
+
+class _FileResult(Protocol):
+    diagnostics: Sequence[_Diagnostic]
+
+
+CheckSource = Callable[[bytes, str], _FileResult]
+
+
+@dataclass
+class Source:
+    path: Path
+    data: bytes
+    lines: int
+
+
+@dataclass
+class Figures:
+    files: int = 0
+    lines: int = 0
+    parse_failures: int = 0
+    failed_files: list[str] = field(default_factory=list)
+    repeat: int = 0
+    parse_runs: list[float] = field(default_factory=list)
+    lint_runs: list[float] = field(default_factory=list)
+    check_errors: int = 0
+    findings: int = 0
+    findings_by_code: dict[str, int] = field(default_factory=dict)
+    manifest: dict[str, Any] | None = None
+
+    @property
+    def parse_seconds(self) -> float:
+        return min(self.parse_runs) if self.parse_runs else 0.0
+
+    @property
+    def lint_seconds(self) -> float:
+        return min(self.lint_runs) if self.lint_runs else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "files": self.files,
+            "lines": self.lines,
+            "parse_failures": self.parse_failures,
+            "repeat": self.repeat,
+            "parse_seconds": round(self.parse_seconds, 4),
+            "parse_lines_per_second": rate(self.lines, self.parse_seconds),
+            "parse_runs": [round(t, 4) for t in self.parse_runs],
+            "python": platform.python_version(),
+            "libcst": package_version("libcst"),
+        }
+        if self.lint_runs:
+            out.update(
+                {
+                    "asynclint_seconds": round(self.lint_seconds, 4),
+                    "asynclint_lines_per_second": rate(self.lines, self.lint_seconds),
+                    "asynclint_runs": [round(t, 4) for t in self.lint_runs],
+                    "ratio": round(self.lint_seconds / self.parse_seconds, 2)
+                    if self.parse_seconds
+                    else None,
+                    "check_errors": self.check_errors,
+                    "findings": self.findings,
+                    "findings_by_code": dict(sorted(self.findings_by_code.items())),
+                }
+            )
+        if self.manifest is not None:
+            out["manifest"] = self.manifest
+        return out
+
+
+def package_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def rate(lines: int, seconds: float) -> int | None:
+    return round(lines / seconds) if seconds > 0 else None
+
+
+def iter_python_files(roots: Sequence[Path]) -> Iterator[Path]:
+    seen: set[Path] = set()
+    for root in roots:
+        if not root.exists():
+            print(f"warning: {root} does not exist, skipped", file=sys.stderr)
+            continue
+        if root.is_file():
+            candidates: Iterator[Path] = iter([root] if root.suffix == ".py" else [])
+        else:
+            candidates = _walk(root)
+        for path in candidates:
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield path
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                yield Path(dirpath, name)
+
+
+def count_lines(data: bytes) -> int:
+    if not data:
+        return 0
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def load_sources(roots: Sequence[Path], figures: Figures) -> list[Source]:
+    """Read every file once and drop the ones LibCST cannot parse."""
+    sources: list[Source] = []
+    for path in iter_python_files(roots):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"warning: cannot read {path}: {exc}", file=sys.stderr)
+            continue
+        try:
+            libcst.parse_module(data)  # also warms LibCST up before timing
+        except Exception:
+            figures.parse_failures += 1
+            figures.failed_files.append(str(path))
+            continue
+        sources.append(Source(path=path, data=data, lines=count_lines(data)))
+    figures.files = len(sources)
+    figures.lines = sum(s.lines for s in sources)
+    return sources
+
+
+def import_check_source() -> CheckSource | None:
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    try:
+        from asynclint.api import check_source
+    except ImportError as exc:
+        print(
+            f"error: cannot import asynclint.api.check_source ({exc}).\n"
+            f"Run from a checkout that has asynclint/api.py (looked in {REPO_ROOT}), "
+            "or pass --parse-only to time the bare parse alone.",
+            file=sys.stderr,
+        )
+        return None
+    return check_source
+
+
+def time_parse(sources: Sequence[Source]) -> float:
+    parse = libcst.parse_module
+    gc.collect()
+    started = time.perf_counter()
+    for source in sources:
+        parse(source.data)
+    return time.perf_counter() - started
+
+
+def time_lint(
+    sources: Sequence[Source], check_source: CheckSource
+) -> tuple[float, list[list[_Diagnostic]], int]:
+    results: list[list[_Diagnostic]] = []
+    errors = 0
+    gc.collect()
+    started = time.perf_counter()
+    for source in sources:
+        try:
+            results.append(list(check_source(source.data, str(source.path)).diagnostics))
+        except Exception:
+            errors += 1
+            results.append([])
+    elapsed = time.perf_counter() - started
+    return elapsed, results, errors
+
+
+def compare_with_manifest(
+    manifest_path: Path, sources: Sequence[Source], results: Sequence[Sequence[_Diagnostic]]
+) -> dict[str, Any]:
+    """Which planted pitfalls / look-alikes have at least one finding on their line."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    base = manifest_path.resolve().parent
+    rows: dict[str, set[int]] = {}
+    for source, diagnostics in zip(sources, results, strict=True):
+        rel = (
+            source.path.resolve().relative_to(base).as_posix() if _under(source.path, base) else ""
+        )
+        if rel:
+            rows[rel] = {d.location.row for d in diagnostics}
+    summary: dict[str, Any] = {"pitfalls": {}, "lookalikes": {}}
+    for entry in manifest["entries"]:
+        rel = entry["file"]
+        if rel not in rows:
+            continue
+        bucket = summary["pitfalls" if entry["pitfall"] else "lookalikes"]
+        hit, total = bucket.get(entry["kind"], (0, 0))
+        bucket[entry["kind"]] = (hit + (entry["line"] in rows[rel]), total + 1)
+    for key in ("pitfalls", "lookalikes"):
+        bucket = summary[key]
+        summary[key] = {k: {"flagged": h, "total": t} for k, (h, t) in sorted(bucket.items())}
+    return summary
+
+
+def _under(path: Path, base: Path) -> bool:
+    try:
+        path.resolve().relative_to(base)
+    except ValueError:
+        return False
+    return True
+
+
+def run(args: argparse.Namespace) -> int:
+    check_source: CheckSource | None = None
+    if not args.parse_only:
+        check_source = import_check_source()
+        if check_source is None:
+            return 2
+    figures = Figures(repeat=args.repeat)
+    sources = load_sources(args.dirs, figures)
+    if not sources:
+        print("error: no parseable *.py files found", file=sys.stderr)
+        return 1
+    last: list[list[_Diagnostic]] = []
+    if check_source is not None:
+        # one untimed call so lazy imports and rule registries are in place
+        check_source(sources[0].data, str(sources[0].path))
+    for attempt in range(args.repeat):
+        lint_first = attempt % 2 == 1
+        for which in ("lint", "parse") if lint_first else ("parse", "lint"):
+            if which == "parse":
+                figures.parse_runs.append(time_parse(sources))
+            elif check_source is not None:
+                elapsed, last, errors = time_lint(sources, check_source)
+                figures.lint_runs.append(elapsed)
+                figures.check_errors = errors
+    if check_source is not None:
+        codes = Counter(d.code for diagnostics in last for d in diagnostics)
+        figures.findings = sum(codes.values())
+        figures.findings_by_code = dict(codes)
+        if args.manifest is not None:
+            figures.manifest = compare_with_manifest(args.manifest, sources, last)
+    if args.json:
+        print(json.dumps(figures.as_json(), indent=2))
+    else:
+        report(figures)
+    return 0
+
+
+def report(f: Figures) -> None:
+    def per_second(seconds: float) -> str:
+        value = rate(f.lines, seconds)
+        return f"{value:,} lines/s" if value is not None else "n/a"
+
+    print(f"files            {f.files:,}")
+    print(f"lines            {f.lines:,}")
+    print(f"parse failures   {f.parse_failures:,}")
+    for name in f.failed_files[:10]:
+        print(f"                 {name}")
+    print(
+        f"bare parse       {f.parse_seconds:.3f} s  {per_second(f.parse_seconds)}"
+        f"  (best of {f.repeat}: {', '.join(f'{t:.3f}' for t in f.parse_runs)})"
+    )
+    if not f.lint_runs:
+        return
+    print(
+        f"asynclint        {f.lint_seconds:.3f} s  {per_second(f.lint_seconds)}"
+        f"  (best of {f.repeat}: {', '.join(f'{t:.3f}' for t in f.lint_runs)})"
+    )
+    ratio = f.lint_seconds / f.parse_seconds if f.parse_seconds else float("nan")
+    print(f"ratio            {ratio:.2f} (asynclint / parse)")
+    if f.check_errors:
+        print(f"check errors     {f.check_errors:,} files raised inside check_source")
+    print(f"findings         {f.findings:,}")
+    for code, count in sorted(f.findings_by_code.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {code:<14} {count:,}")
+    if f.manifest is not None:
+        for key, title in (("pitfalls", "planted pitfalls"), ("lookalikes", "look-alikes")):
+            bucket: dict[str, dict[str, int]] = f.manifest[key]
+            flagged = sum(v["flagged"] for v in bucket.values())
+            total = sum(v["total"] for v in bucket.values())
+            print(f"{title} flagged: {flagged:,}/{total:,}")
+            for kind, v in bucket.items():
+                print(f"  {kind:<20} {v['flagged']:>5}/{v['total']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
+    parser.add_argument("--repeat", type=int, default=3, help="best of R runs (default 3)")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes; only 1 is supported for now"
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--parse-only", action="store_true", help="time the bare LibCST parse only")
+    parser.add_argument(
+        "--manifest", type=Path, help="manifest.json from make_corpus.py, to score findings"
+    )
+    args = parser.parse_args(argv)
+    if args.jobs != 1:
+        parser.error("only --jobs 1 is supported: the benchmark is single-process")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Acme accounts service: a small FastAPI app used as the asynclint example."""
