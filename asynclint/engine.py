@@ -114,7 +114,7 @@ class _Checker:
         try:
             return cst.parse_module(self.source)
         except cst.ParserSyntaxError as error:
-            return self._parse_failed(("syntax", error.message, error.raw_line, error.raw_column))
+            return self._parse_failed(_syntax_problem(error.message, error.raw_line))
         except RecursionError:
             return self._parse_failed(("crash", "The parser hit its recursion limit"))
         except Exception as error:  # the parser is third-party code: contain its failures
@@ -123,7 +123,7 @@ class _Checker:
     def _parse_failed(self, problem: tuple) -> None:
         if problem[0] == "syntax":
             _, message, line, column = problem
-            self.engine_finding("ASL001", " ".join(message.split()), line, column + 1)
+            self.engine_finding("ASL001", message, line, column)
         else:
             self.engine_finding("ASL002", problem[1])
         return None
@@ -194,6 +194,24 @@ class _Checker:
             )
 
 
+_ERROR_AT = re.compile(r"(?:parser error: )?error at (\d+):(\d+): ")
+
+
+def _syntax_problem(message: str, raw_line: int) -> tuple[str, str, int, int]:
+    """LibCST's message carries the error position; keep the list of expected tokens short."""
+    message = " ".join(message.split())
+    line, column = raw_line, 1
+    match = _ERROR_AT.match(message)
+    if match:
+        line, column = int(match.group(1)), max(int(match.group(2)), 1)
+        message = message[match.end() :]
+    if message.startswith("expected one of "):
+        options = message[len("expected one of ") :].split(", ")
+        if len(options) > 6:
+            message = "expected one of " + ", ".join(options[:6]) + ", ..."
+    return ("syntax", message, line, column)
+
+
 def _suspicious(source: bytes) -> bool:
     brackets = source.translate(_DEPTH, _BRACKETS)
     if len(brackets) > SUSPICIOUS_DEPTH and max(accumulate(b - 1 for b in brackets)) > (
@@ -209,7 +227,7 @@ import libcst
 try:
     libcst.parse_module(sys.stdin.buffer.read())
 except libcst.ParserSyntaxError as e:
-    print(json.dumps(["syntax", e.message, e.raw_line, e.raw_column]))
+    print(json.dumps(["syntax", e.message, e.raw_line, 0]))
 except BaseException as e:
     print(json.dumps(["crash", "The parser crashed: " + repr(e)[:200]]))
 """
@@ -234,7 +252,8 @@ def _parse_isolated(source: bytes) -> tuple | None:
         )
     out = done.stdout.decode("utf-8", "replace").strip()
     if out:
-        return tuple(json.loads(out))
+        problem = json.loads(out)
+        return _syntax_problem(problem[1], problem[2]) if problem[0] == "syntax" else tuple(problem)
     if done.returncode != 0:
         return ("crash", f"The parser failed (exit code {done.returncode})")
     return None

@@ -52,12 +52,11 @@ def parse_suppressions(text: str) -> Suppressions:
         if _FILE_NOQA.search(comment):
             result.whole_file = True
             continue
-        match = _NOQA.search(comment)
-        if match is None:
-            continue
-        codes = match.group("codes")
-        if codes is None:
-            result.lines[line] = ALL
-        else:
-            result.lines[line] = frozenset(c.upper() for c in re.split(r"[\s,]+", codes) if c)
+        for match in _NOQA.finditer(comment):
+            codes = match.group("codes")
+            if codes is None:
+                result.lines[line] = ALL
+            elif result.lines.get(line) is not ALL:
+                found = frozenset(c.upper() for c in re.split(r"[\s,]+", codes) if c)
+                result.lines[line] = result.lines.get(line, frozenset()) | found
     return result

@@ -1,0 +1,88 @@
+"""The one generic test: every fixture's findings equal its `# expect: ASLxxx` comments."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from pathlib import Path
+
+import pytest
+
+from asynclint.config import Config, load_config
+from asynclint.engine import check_source
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+_EXPECT = re.compile(r"#\s*expect:\s*(ASL\d{3}(?:\s*,\s*ASL\d{3})*)")
+
+
+def fixture_files() -> list[Path]:
+    return sorted(p for p in FIXTURES.glob("*.py") if not p.name.endswith(".fixed.py"))
+
+
+def expected_findings(source: str) -> set[tuple[int, str]]:
+    expected = set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            for match in _EXPECT.finditer(token.string):
+                for code in re.split(r"\s*,\s*", match.group(1)):
+                    expected.add((token.start[0], code))
+    return expected
+
+
+def expected_findings_lenient(source: str) -> set[tuple[int, str]]:
+    """For fixtures this Python cannot tokenize (syntax errors, newer syntax)."""
+    try:
+        return expected_findings(source)
+    except (tokenize.TokenError, SyntaxError):
+        found = set()
+        for number, line in enumerate(source.splitlines(), start=1):
+            for match in _EXPECT.finditer(line):
+                found.update((number, c) for c in re.split(r"\s*,\s*", match.group(1)))
+        return found
+
+
+def fixture_config(path: Path) -> Config:
+    toml = path.with_suffix(".toml")
+    return load_config(toml) if toml.exists() else Config()
+
+
+def found_findings(source: bytes, path: Path) -> set[tuple[int, str]]:
+    result = check_source(source, path.name, fixture_config(path))
+    return {(d.location.row, d.code) for d in result.diagnostics}
+
+
+def _explain(source: str, missing: set, unexpected: set) -> str:
+    lines = source.splitlines()
+    out = []
+    for label, items in (("missing", missing), ("unexpected", unexpected)):
+        for row, code in sorted(items):
+            out.append(f"{label} {code} at line {row}: {lines[row - 1].strip()}")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
+def test_fixture_findings_match_expectations(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    expected = expected_findings_lenient(source)
+    found = found_findings(path.read_bytes(), path)
+    assert found == expected, _explain(source, expected - found, found - expected)
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
+def test_noqa_silences_every_expected_finding(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    expected = expected_findings_lenient(source)
+    if not expected or any(code in ("ASL001", "ASL002") for _, code in expected):
+        pytest.skip("nothing suppressible expected")
+    silenced = _EXPECT.sub(lambda m: f"# noqa: {m.group(1)}", source)
+    assert found_findings(silenced.encode(), path) == set()
+
+
+def test_every_fixture_has_findings_and_negatives() -> None:
+    # A fixture without expectations cannot fail; one without negatives proves no precision.
+    for path in fixture_files():
+        if path.name.startswith(("contexts_scripts", "ASL001")):
+            continue
+        source = path.read_text(encoding="utf-8")
+        assert expected_findings_lenient(source), f"{path.name} expects nothing"
