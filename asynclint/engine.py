@@ -92,9 +92,13 @@ class _Checker:
             return None
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(self.source).readline)
-            return self.source.decode(encoding)
         except SyntaxError as error:
-            self.engine_finding("ASL002", f"Cannot decode: {error.msg}")
+            if "invalid or missing encoding declaration" not in str(error.msg):
+                self.engine_finding("ASL002", f"Cannot decode: {error.msg}")
+                return None
+            encoding = "utf-8"  # undecodable bytes in the first two lines: say where below
+        try:
+            return self.source.decode(encoding)
         except (UnicodeDecodeError, LookupError) as error:
             where = ""
             if isinstance(error, UnicodeDecodeError):

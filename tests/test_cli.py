@@ -1,0 +1,129 @@
+"""The command line as users run it: exit codes, formats, selection, config errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from asynclint.cli import main
+
+BLOCKING = "import time\nimport requests\n\nasync def f():\n    time.sleep(1)\n    requests.get('x')\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "app.py").write_text(BLOCKING)
+    (tmp_path / "clean.py").write_text("async def ok():\n    return 1\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_findings_exit_1_and_text_format(project: Path) -> None:
+    code, out = run("check")
+    assert code == 1
+    assert "app.py:5:5: ASL102 `time.sleep` blocks the event loop in `async def f`" in out
+    assert "    time.sleep(1)" in out and "^^^^^^^^^^^^^ ASL102" in out
+    assert "Found 2 errors." in out
+    assert "\x1b[" not in out  # no colour when not a terminal
+
+
+def test_clean_exit_0(project: Path) -> None:
+    code, out = run("check", "clean.py")
+    assert code == 0 and "All checks passed!" in out
+
+
+def test_exit_zero(project: Path) -> None:
+    assert run("check", "--exit-zero")[0] == 0
+
+
+def test_select_and_ignore_prefixes(project: Path) -> None:
+    code, out = run("check", "--select", "ASL102", "--output-format", "json")
+    assert [d["code"] for d in json.loads(out)] == ["ASL102"]
+    code, out = run("check", "--ignore", "ASL10", "--output-format", "json")
+    assert json.loads(out) == [] and code == 0
+    code, out = run("check", "--select", "ASL1", "--ignore", "ASL101", "--output-format", "json")
+    assert [d["code"] for d in json.loads(out)] == ["ASL102"]
+
+
+def test_json_uses_ruff_field_names(project: Path) -> None:
+    _, out = run("check", "--output-format", "json")
+    first = json.loads(out)[0]
+    assert {"code", "message", "filename", "location", "end_location", "fix", "url"} <= set(first)
+    assert first["location"] == {"row": 5, "column": 5}
+
+
+def test_github_format(project: Path) -> None:
+    _, out = run("check", "--output-format", "github")
+    assert out.startswith("::error title=asynclint (ASL102),file=app.py,line=5,col=5")
+
+
+def test_statistics(project: Path) -> None:
+    _, out = run("check", "--statistics")
+    assert "ASL101" in out and "blocking-sleep" in out
+
+
+def test_unknown_config_key_exits_2_naming_key_and_file(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.asynclint]\nselct = ['ASL1']\n")
+    code, out = run("check")
+    assert code == 2
+    assert "selct" in out and "pyproject.toml" in out
+
+
+def test_bad_config_value_exits_2(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.asynclint]\nselect = 'ASL1'\n")
+    code, out = run("check")
+    assert code == 2 and "select" in out
+
+
+def test_bad_select_flag_exits_2(project: Path) -> None:
+    assert run("check", "--select", "E501")[0] == 2
+
+
+def test_config_ignore_and_per_file_ignores(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        "[tool.asynclint]\nignore = ['ASL101']\n[tool.asynclint.per-file-ignores]\n"
+        "'app.py' = ['ASL102']\n"
+    )
+    code, out = run("check")
+    assert code == 0, out
+
+
+def test_extra_blocking_calls(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.asynclint.extra-blocking-calls]\n"boto3.client" = "use aioboto3"\n'
+    )
+    (project / "s3.py").write_text("import boto3\nasync def f():\n    boto3.client('s3')\n")
+    _, out = run("check", "s3.py", "--output-format", "json")
+    (finding,) = json.loads(out)
+    assert finding["code"] == "ASL100" and "use aioboto3" in finding["message"]
+
+
+def test_tests_are_skipped_by_default(project: Path) -> None:
+    (project / "tests").mkdir()
+    (project / "tests" / "test_app.py").write_text(BLOCKING)
+    _, out = run("check", "--output-format", "json")
+    assert all("tests" not in d["filename"] for d in json.loads(out))
+    _, out = run("check", "--include-tests", "--output-format", "json")
+    assert any("tests" in d["filename"] for d in json.loads(out))
+
+
+def test_rules_and_rule(project: Path) -> None:
+    code, out = run("rules")
+    assert code == 0 and "ASL102" in out and "blocking-sleep" in out
+    code, out = run("rule", "ASL102")
+    assert code == 0 and "## What it does" in out and "Use instead:" in out
+    assert run("rule", "blocking-sleep")[0] == 0
+    assert run("rule", "ASL999")[0] == 2
+
+
+def test_missing_path_is_reported_not_crashed(project: Path) -> None:
+    code, out = run("check", "nope.py")
+    assert code == 1 and "ASL002" in out

@@ -1,0 +1,115 @@
+"""Bad input never stops a run and never passes silently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from asynclint.api import check_paths
+from asynclint.config import Config
+from asynclint.engine import check_source
+
+BLOCKING = b"import time\n\nasync def f():\n    time.sleep(1)\n"
+
+
+def codes(source: bytes, name: str = "x.py") -> list[tuple[int, str]]:
+    return [(d.location.row, d.code) for d in check_source(source, name).diagnostics]
+
+
+def test_finding_has_position_and_source_line() -> None:
+    (d,) = check_source(BLOCKING, "x.py").diagnostics
+    assert (d.location.row, d.location.column) == (4, 5)
+    assert (d.end_location.row, d.end_location.column) == (4, 18)
+    assert d.source_line == "    time.sleep(1)"
+
+
+def test_crlf_bom_and_tabs_keep_positions() -> None:
+    source = b"\xef\xbb\xbfimport time\r\n\r\nasync def f():\r\n\ttime.sleep(1)\r\n"
+    (d,) = check_source(source, "x.py").diagnostics
+    assert (d.location.row, d.location.column) == (4, 2)
+
+
+def test_syntax_error_is_a_finding() -> None:
+    assert codes(b"def f(:\n    pass\n")[0][1] == "ASL001"
+
+
+def test_binary_file_is_unreadable() -> None:
+    [(row, code)] = codes(b"\x00\x01\x02binary")
+    assert (row, code) == (1, "ASL002")
+
+
+def test_non_utf8_without_cookie_is_unreadable() -> None:
+    (d,) = check_source(b'name = "caf\xe9"\n', "x.py").diagnostics
+    assert d.code == "ASL002"
+    assert "utf-8" in d.message and "line 1" in d.message
+
+
+def test_coding_cookie_is_honoured() -> None:
+    source = b"# -*- coding: latin-1 -*-\nimport time\nasync def f():\n    x = '\xe9'\n    time.sleep(1)\n"
+    assert codes(source) == [(5, "ASL102")]
+
+
+def test_empty_file_is_clean() -> None:
+    assert codes(b"") == []
+
+
+def test_huge_file_is_reported(monkeypatch) -> None:
+    import asynclint.engine as engine
+
+    monkeypatch.setattr(engine, "MAX_FILE_BYTES", 100)
+    assert codes(b"x = 1\n" * 50) == [(1, "ASL002")]
+
+
+def test_parser_crash_is_contained() -> None:
+    # 5,000 nested parentheses segfault LibCST's native parser in-process.
+    source = b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n"
+    (d,) = check_source(source, "deep.py").diagnostics
+    assert d.code == "ASL002"
+    assert "crash" in d.message
+
+
+def test_moderate_nesting_still_checked() -> None:
+    source = b"import time\nasync def f():\n    time.sleep(" + b"(" * 300 + b"1" + b")" * 300 + b")\n"
+    assert codes(source) == [(3, "ASL102")]
+
+
+def test_newer_syntax_parses() -> None:
+    source = b"type X = int\ndef f[T](x: T) -> T:\n    return x\n"
+    assert codes(source) == []
+
+
+def test_one_bad_file_does_not_stop_the_run(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_bytes(b"def f(:\n")
+    (tmp_path / "binary.py").write_bytes(b"\x00\x00")
+    (tmp_path / "good.py").write_bytes(BLOCKING)
+    result = check_paths([tmp_path], Config(root=tmp_path))
+    found = sorted((Path(d.filename).name, d.code) for d in result.diagnostics)
+    assert found == [("bad.py", "ASL001"), ("binary.py", "ASL002"), ("good.py", "ASL102")]
+
+
+def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "gone.py"
+    target.write_bytes(BLOCKING)
+    original = Path.read_bytes
+
+    def failing(self: Path) -> bytes:
+        if self.name == "gone.py":
+            raise PermissionError(13, "Permission denied")
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", failing)
+    (d,) = check_paths([tmp_path], Config(root=tmp_path)).diagnostics
+    assert d.code == "ASL002" and "Permission denied" in d.message
+
+
+def test_missing_path_is_reported(tmp_path: Path) -> None:
+    (d,) = check_paths([tmp_path / "nope.py"], Config(root=tmp_path)).diagnostics
+    assert d.code == "ASL002"
+
+
+def test_file_level_noqa() -> None:
+    assert codes(b"# asynclint: noqa\n" + BLOCKING) == []
+
+
+def test_noqa_inside_string_does_not_suppress() -> None:
+    source = b'import time\nasync def f():\n    time.sleep(1); x = "# noqa"\n'
+    assert codes(source) == [(3, "ASL102")]
