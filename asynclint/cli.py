@@ -137,9 +137,7 @@ def show_rule(code: str) -> None:
 
     rules = load_rules()
     wanted = code.strip()
-    rule = rules.get(wanted.upper()) or next(
-        (r for r in rules.values() if r.name == wanted), None
-    )
+    rule = rules.get(wanted.upper()) or next((r for r in rules.values() if r.name == wanted), None)
     if rule is None:
         click.echo(f"asynclint: error: unknown rule `{code}`; see `asynclint rules`", err=True)
         sys.exit(EXIT_ERROR)

@@ -49,9 +49,8 @@ class Config:
         for code in codes:
             best_select = max((_specificity(s, code) for s in self.select), default=-1)
             best_ignore = max((_specificity(s, code) for s in self.ignore), default=-1)
-            if code in ALWAYS_ON and code not in self.ignore:
-                enabled.add(code)
-            elif best_select >= 0 and best_select > best_ignore:
+            forced = code in ALWAYS_ON and code not in self.ignore
+            if forced or (best_select >= 0 and best_select > best_ignore):
                 enabled.add(code)
         return frozenset(enabled)
 

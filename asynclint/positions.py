@@ -8,7 +8,7 @@ as soon as the last of them is closed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from typing import Any
 
 import libcst as cst
@@ -49,7 +49,9 @@ class _Record(AbstractContextManager):
 
 class _LocatingState(CodegenState):
     def __init__(self, module: cst.Module, wanted: set[int]) -> None:
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
         self.wanted = wanted
         self.remaining = len(wanted)
         self.found: dict[int, Span] = {}
@@ -82,8 +84,6 @@ def locate(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, Span]:
     if not wanted:
         return {}
     state = _LocatingState(module, wanted)
-    try:
+    with suppress(_Done):
         module._codegen(state)
-    except _Done:
-        pass
     return state.found

@@ -10,7 +10,9 @@ from click.testing import CliRunner
 
 from asynclint.cli import main
 
-BLOCKING = "import time\nimport requests\n\nasync def f():\n    time.sleep(1)\n    requests.get('x')\n"
+BLOCKING = (
+    "import time\nimport requests\n\nasync def f():\n    time.sleep(1)\n    requests.get('x')\n"
+)
 
 
 @pytest.fixture

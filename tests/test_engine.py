@@ -44,7 +44,10 @@ def test_non_utf8_without_cookie_is_unreadable() -> None:
 
 
 def test_coding_cookie_is_honoured() -> None:
-    source = b"# -*- coding: latin-1 -*-\nimport time\nasync def f():\n    x = '\xe9'\n    time.sleep(1)\n"
+    source = (
+        b"# -*- coding: latin-1 -*-\nimport time\n"
+        b"async def f():\n    x = '\xe9'\n    time.sleep(1)\n"
+    )
     assert codes(source) == [(5, "ASL102")]
 
 
@@ -68,7 +71,9 @@ def test_parser_crash_is_contained() -> None:
 
 
 def test_moderate_nesting_still_checked() -> None:
-    source = b"import time\nasync def f():\n    time.sleep(" + b"(" * 300 + b"1" + b")" * 300 + b")\n"
+    source = (
+        b"import time\nasync def f():\n    time.sleep(" + b"(" * 300 + b"1" + b")" * 300 + b")\n"
+    )
     assert codes(source) == [(3, "ASL102")]
 
 

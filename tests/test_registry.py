@@ -36,7 +36,9 @@ def doc_examples(rule: type[Rule]) -> tuple[str, str, Config]:
             config = parse_table(table, Path("pyproject.toml"))
         elif language == "python" and not example:
             example = _dedent(body)
-    use_instead = next(_dedent(b) for lang, b in _BLOCK.findall(use_instead_part) if lang == "python")
+    use_instead = next(
+        _dedent(b) for lang, b in _BLOCK.findall(use_instead_part) if lang == "python"
+    )
     return example, use_instead, config
 
 

@@ -79,7 +79,8 @@ def test_origins_from_annotations_and_dependencies() -> None:
         "from sqlalchemy.orm import Session\nfrom sqlalchemy.ext.asyncio import AsyncSession\n"
         "async def get_async() -> AsyncSession: ...\n"
         "Db = Annotated[Session, Depends(lambda: None)]\n"
-        "async def a(x: Optional[Session], y: Session | None, z: Db, w: Session = Depends(get_async)):\n"
+        "async def a(x: Optional[Session], y: Session | None, z: Db,\n"
+        "            w: Session = Depends(get_async)):\n"
         "    x.get(); y.get(); z.get(); w.get()\n"
     )
     names = call_names(model)
@@ -99,9 +100,7 @@ def test_fastapi_roles() -> None:
         "async def ep(): ...\napp.add_api_route('/c', ep)\n"
         "async def helper(): ...\n"
     )
-    roles = {
-        func.name.value: model.fastapi.role(func) for func in model.nodes(cst.FunctionDef)
-    }
+    roles = {func.name.value: model.fastapi.role(func) for func in model.nodes(cst.FunctionDef)}
     assert roles == {
         "dep": Role.DEPENDENCY,
         "route": Role.ROUTE,
@@ -119,11 +118,15 @@ def test_thread_runner_callables_are_offloaded() -> None:
         "async def f(loop):\n    await asyncio.to_thread(work, 1)\n"
         "    await run_in_threadpool(other)\n    await loop.run_in_executor(None, third)\n"
     )
-    offloaded = {
-        model.module.code_for_node(node)
-        for node in model.nodes(cst.Name)
-        if model.is_offloaded(node)
-    } if model.nodes(cst.Name) else set()
+    offloaded = (
+        {
+            model.module.code_for_node(node)
+            for node in model.nodes(cst.Name)
+            if model.is_offloaded(node)
+        }
+        if model.nodes(cst.Name)
+        else set()
+    )
     calls = {model.module.code_for_node(c): c for c in model.nodes(cst.Call)}
     args = {
         model.module.code_for_node(a.value)

@@ -61,7 +61,5 @@ class BlockingCall(Rule):
             return
         for qname in sorted(self.semantic.qualified_names(node.func)):
             if qname in extra:
-                self.report(
-                    node, callee=qname, context=context.describe(), suggestion=extra[qname]
-                )
+                self.report(node, callee=qname, context=context.describe(), suggestion=extra[qname])
                 return

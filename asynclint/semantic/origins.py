@@ -162,9 +162,7 @@ def dependency_types(model: SemanticModel, target: cst.CSTNode) -> frozenset[str
     func = model.local_function(target)
     if func is not None:
         return function_result_types(model, func)
-    return frozenset(
-        q for q in model.qualified_names(target) if q.rsplit(".", 1)[-1][:1].isupper()
-    )
+    return frozenset(q for q in model.qualified_names(target) if q.rsplit(".", 1)[-1][:1].isupper())
 
 
 def function_result_types(model: SemanticModel, func: cst.FunctionDef) -> frozenset[str]:
