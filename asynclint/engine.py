@@ -149,6 +149,12 @@ class _Checker:
                 self.add_reports(module, reports)
         except RecursionError:
             self.engine_finding("ASL002", "Too deeply nested to analyse")
+        except Exception as error:  # a bug of ours must cost one file, not the run
+            self.engine_finding(
+                "ASL002",
+                f"Internal error while checking this file ({type(error).__name__}: {error}); "
+                "please report it",
+            )
         return self.result
 
     def analyse(self, module: cst.Module, rules: Sequence[type[Rule]]) -> list[Report]:

@@ -8,15 +8,15 @@ import tokenize
 from dataclasses import dataclass, field
 
 _NOQA = re.compile(
-    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
+    r"[#]\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
-_FILE_NOQA = re.compile(r"#\s*asynclint\s*:\s*noqa\b(?!\s*:)", re.IGNORECASE)
+_FILE_NOQA = re.compile(r"[#]\s*asynclint\s*:\s*noqa\b(?!\s*:)", re.IGNORECASE)
 ALL = frozenset({"*"})
 
 
 @dataclass
 class Suppressions:
-    #: line -> codes suppressed there (ALL for a bare `# noqa`).
+    #: line -> codes suppressed there (ALL for a bare noqa comment).
     lines: dict[int, frozenset[str]] = field(default_factory=dict)
     whole_file: bool = False
 

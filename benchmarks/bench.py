@@ -71,6 +71,8 @@ class Figures:
     repeat: int = 0
     parse_runs: list[float] = field(default_factory=list)
     lint_runs: list[float] = field(default_factory=list)
+    parse_cpu_runs: list[float] = field(default_factory=list)
+    lint_cpu_runs: list[float] = field(default_factory=list)
     check_errors: int = 0
     findings: int = 0
     findings_by_code: dict[str, int] = field(default_factory=dict)
@@ -84,6 +86,12 @@ class Figures:
     def lint_seconds(self) -> float:
         return min(self.lint_runs) if self.lint_runs else 0.0
 
+    @property
+    def cpu_ratio(self) -> float | None:
+        if not self.lint_cpu_runs or not self.parse_cpu_runs or min(self.parse_cpu_runs) <= 0:
+            return None
+        return min(self.lint_cpu_runs) / min(self.parse_cpu_runs)
+
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "files": self.files,
@@ -93,6 +101,7 @@ class Figures:
             "parse_seconds": round(self.parse_seconds, 4),
             "parse_lines_per_second": rate(self.lines, self.parse_seconds),
             "parse_runs": [round(t, 4) for t in self.parse_runs],
+            "parse_cpu_seconds": round(min(self.parse_cpu_runs), 4),
             "python": platform.python_version(),
             "libcst": package_version("libcst"),
         }
@@ -102,6 +111,8 @@ class Figures:
                     "asynclint_seconds": round(self.lint_seconds, 4),
                     "asynclint_lines_per_second": rate(self.lines, self.lint_seconds),
                     "asynclint_runs": [round(t, 4) for t in self.lint_runs],
+                    "asynclint_cpu_seconds": round(min(self.lint_cpu_runs), 4),
+                    "cpu_ratio": round(self.cpu_ratio, 2) if self.cpu_ratio else None,
                     "ratio": round(self.lint_seconds / self.parse_seconds, 2)
                     if self.parse_seconds
                     else None,
@@ -194,21 +205,25 @@ def import_check_source() -> CheckSource | None:
     return check_source
 
 
-def time_parse(sources: Sequence[Source]) -> float:
+def time_parse(sources: Sequence[Source]) -> tuple[float, float]:
+    """Wall and process-CPU seconds of a bare parse of every file."""
     parse = libcst.parse_module
     gc.collect()
+    cpu = time.process_time()
     started = time.perf_counter()
     for source in sources:
         parse(source.data)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def time_lint(
     sources: Sequence[Source], check_source: CheckSource
-) -> tuple[float, list[list[_Diagnostic]], int]:
+) -> tuple[float, float, list[list[_Diagnostic]], int]:
+    """Wall and CPU seconds of checking every file, the findings, and how many calls raised."""
     results: list[list[_Diagnostic]] = []
     errors = 0
     gc.collect()
+    cpu = time.process_time()
     started = time.perf_counter()
     for source in sources:
         try:
@@ -217,7 +232,7 @@ def time_lint(
             errors += 1
             results.append([])
     elapsed = time.perf_counter() - started
-    return elapsed, results, errors
+    return elapsed, time.process_time() - cpu, results, errors
 
 
 def compare_with_manifest(
@@ -274,10 +289,13 @@ def run(args: argparse.Namespace) -> int:
         lint_first = attempt % 2 == 1
         for which in ("lint", "parse") if lint_first else ("parse", "lint"):
             if which == "parse":
-                figures.parse_runs.append(time_parse(sources))
+                elapsed, cpu = time_parse(sources)
+                figures.parse_runs.append(elapsed)
+                figures.parse_cpu_runs.append(cpu)
             elif check_source is not None:
-                elapsed, last, errors = time_lint(sources, check_source)
+                elapsed, cpu, last, errors = time_lint(sources, check_source)
                 figures.lint_runs.append(elapsed)
+                figures.lint_cpu_runs.append(cpu)
                 figures.check_errors = errors
     if check_source is not None:
         codes = Counter(d.code for diagnostics in last for d in diagnostics)
@@ -314,6 +332,11 @@ def report(f: Figures) -> None:
     )
     ratio = f.lint_seconds / f.parse_seconds if f.parse_seconds else float("nan")
     print(f"ratio            {ratio:.2f} (asynclint / parse)")
+    if f.cpu_ratio is not None:
+        print(
+            f"cpu ratio        {f.cpu_ratio:.2f} (process CPU time: asynclint "
+            f"{min(f.lint_cpu_runs):.3f} s / parse {min(f.parse_cpu_runs):.3f} s)"
+        )
     if f.check_errors:
         print(f"check errors     {f.check_errors:,} files raised inside check_source")
     print(f"findings         {f.findings:,}")
