@@ -8,9 +8,17 @@ from pathlib import Path
 
 from asynclint.config import Config
 from asynclint.diagnostic import CheckResult, Diagnostic, FileResult, Location
-from asynclint.engine import check_source, enabled_rules
+from asynclint.engine import (
+    FileAnalysis,
+    analyse_file,
+    check_source,
+    enabled_rules,
+    module_name_for,
+    reanalyse,
+)
 from asynclint.files import discover
 from asynclint.rules import load_rules
+from asynclint.semantic.project import ProjectIndex
 
 __all__ = ["CheckResult", "Config", "check_paths", "check_source"]
 
@@ -60,14 +68,32 @@ def check_paths(
     result = CheckResult()
     for path, message in found.errors:
         result.files.append(_unreadable(display_path(path, cwd), message))
+    names = {path: project_module_name(path, config.root) for path in found.files}
+    segments = {part for name in names.values() for part in name.split(".")}
+    analyses: list[tuple[Path, FileAnalysis | FileResult]] = []
     for path in found.files:
         filename = display_path(path, cwd)
         try:
             source = path.read_bytes()
         except OSError as error:
-            result.files.append(_unreadable(filename, f"Cannot read: {error.strerror or error}"))
+            detail = f"Cannot read: {error.strerror or error}"
+            analyses.append((path, _unreadable(filename, detail)))
             continue
-        file_result = check_source(source, filename, config, rules=rules)
+        analysis = analyse_file(source, filename, config, module_name=names[path], rules=rules)
+        if not any(q.split(".", 1)[0] in segments for q in analysis.queries):
+            analysis.checker.module = None  # nothing to learn from other modules: free the tree
+        analyses.append((path, analysis))
+    index = ProjectIndex(
+        a.summary for _, a in analyses if isinstance(a, FileAnalysis) and a.summary
+    )
+    for path, analysis in analyses:
+        if isinstance(analysis, FileAnalysis):
+            if analysis.checker.module is not None and any(map(index.knows, analysis.queries)):
+                reanalyse(analysis, rules, index)
+            analysis.checker.module = None
+            file_result = analysis.result
+        else:
+            file_result = analysis
         ignored = config.ignored_for(_relative_to_root(path, config.root))
         if ignored:
             file_result.diagnostics = [
@@ -75,6 +101,18 @@ def check_paths(
             ]
         result.files.append(file_result)
     return result
+
+
+def project_module_name(path: Path, root: Path) -> str:
+    """`backend.app.db` for backend/app/db.py under the project root."""
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return module_name_for(path)
+    parts = list(relative.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts) or module_name_for(path)
 
 
 def _relative_to_root(path: Path, root: Path) -> str:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tokenize
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
@@ -21,6 +22,8 @@ from asynclint.positions import locate
 from asynclint.rule import Report, Rule
 from asynclint.rules import load_rules
 from asynclint.semantic.model import SemanticModel
+from asynclint.semantic.project import ModuleSummary, ProjectIndex
+from asynclint.semantic.project import summarize as summarize_module
 from asynclint.suppress import parse_suppressions
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -64,6 +67,9 @@ class _Checker:
         self.module_name = module_name
         self.result = FileResult(filename)
         self.text = ""
+        self.module: cst.Module | None = None
+        self.summary: ModuleSummary | None = None
+        self.queries: frozenset[str] = frozenset()
 
     def engine_finding(self, code: str, detail: str, row: int = 1, column: int = 1) -> FileResult:
         rule = _rule_classes()[code]
@@ -132,21 +138,39 @@ class _Checker:
             self.engine_finding("ASL002", problem[1])
         return None
 
-    def run(self, rules: Sequence[type[Rule]]) -> FileResult:
+    def run(
+        self,
+        rules: Sequence[type[Rule]],
+        project: ProjectIndex | None = None,
+        summarize: bool = False,
+    ) -> FileResult:
         text = self.decode()
         if text is None:
             return self.result
         self.text = text
-        module = self.parse()
-        if module is None:
+        self.module = self.parse()
+        if self.module is None:
             return self.result
-        active = [r for r in rules if not r.engine_only and r.applies_to(text)]
-        if not active:
-            return self.result
+        self.analyse_module(rules, project, summarize)
+        return self.result
+
+    def analyse_module(
+        self,
+        rules: Sequence[type[Rule]],
+        project: ProjectIndex | None = None,
+        summarize: bool = False,
+    ) -> None:
+        assert self.module is not None
+        active = [r for r in rules if not r.engine_only and r.applies_to(self.text)]
+        if not active and not summarize:
+            return
         try:
-            reports = self.analyse(module, active)
+            model, reports = self.analyse(self.module, active, project)
+            if summarize:
+                self.summary = summarize_module(model)
+                self.queries = frozenset(model.external_queries)
             if reports:
-                self.add_reports(module, reports)
+                self.add_reports(self.module, reports)
         except RecursionError:
             self.engine_finding("ASL002", "Too deeply nested to analyse")
         except Exception as error:  # a bug of ours must cost one file, not the run
@@ -155,14 +179,15 @@ class _Checker:
                 f"Internal error while checking this file ({type(error).__name__}: {error}); "
                 "please report it",
             )
-        return self.result
 
-    def analyse(self, module: cst.Module, rules: Sequence[type[Rule]]) -> list[Report]:
+    def analyse(
+        self, module: cst.Module, rules: Sequence[type[Rule]], project: ProjectIndex | None
+    ) -> tuple[SemanticModel, list[Report]]:
         visits: dict[type, list] = {}
         for rule_class in rules:
             for type_name in rule_class.visited_types():
                 visits.setdefault(getattr(cst, type_name), [])
-        model = SemanticModel(module, self.module_name, visits)
+        model = SemanticModel(module, self.module_name, visits, project)
         instances = [rule_class(model, self.config) for rule_class in rules]
         for instance in instances:
             for type_name, method in instance.visited_types().items():
@@ -171,7 +196,7 @@ class _Checker:
             for node in model.nodes(node_type):
                 for method in methods:
                     method(node)
-        return [report for instance in instances for report in instance.reports]
+        return model, [report for instance in instances for report in instance.reports]
 
     def add_reports(self, module: cst.Module, reports: list[Report]) -> None:
         spans = locate(module, (r.node for r in reports))
@@ -267,6 +292,43 @@ def _parse_isolated(source: bytes) -> tuple | None:
     if done.returncode != 0:
         return ("crash", f"The parser failed (exit code {done.returncode})")
     return None
+
+
+@dataclass
+class FileAnalysis:
+    """Phase one of a project run: findings from this file alone, and what it tells others."""
+
+    checker: _Checker
+    summary: ModuleSummary | None
+    queries: frozenset[str]
+
+    @property
+    def result(self) -> FileResult:
+        return self.checker.result
+
+
+def analyse_file(
+    source: bytes,
+    filename: str,
+    config: Config,
+    *,
+    module_name: str,
+    rules: Sequence[type[Rule]],
+) -> FileAnalysis:
+    checker = _Checker(source, filename, config, module_name)
+    checker.run(rules, summarize=True)
+    checker.result.diagnostics.sort(key=lambda d: d.sort_key)
+    return FileAnalysis(checker, checker.summary, checker.queries)
+
+
+def reanalyse(analysis: FileAnalysis, rules: Sequence[type[Rule]], project: ProjectIndex) -> None:
+    """Phase two: check again, now knowing what other modules export."""
+    old = analysis.checker
+    checker = _Checker(old.source, old.filename, old.config, old.module_name)
+    checker.text, checker.module = old.text, old.module
+    checker.analyse_module(rules, project)
+    checker.result.diagnostics.sort(key=lambda d: d.sort_key)
+    analysis.checker = checker
 
 
 def check_source(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from asynclint.api import check_paths
 from asynclint.config import Config, load_config
 from asynclint.engine import check_source
 
@@ -18,6 +19,11 @@ _EXPECT = re.compile(r"#\s*expect:\s*(ASL\d{3}(?:\s*,\s*ASL\d{3})*)")
 
 def fixture_files() -> list[Path]:
     return sorted(p for p in FIXTURES.glob("*.py") if not p.name.endswith(".fixed.py"))
+
+
+def fixture_projects() -> list[Path]:
+    """Directories under fixtures/ are projects: checked together, as `asynclint check DIR`."""
+    return sorted(p for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 
 def expected_findings(source: str) -> set[tuple[int, str]]:
@@ -86,3 +92,18 @@ def test_every_fixture_has_findings_and_negatives() -> None:
             continue
         source = path.read_text(encoding="utf-8")
         assert expected_findings_lenient(source), f"{path.name} expects nothing"
+
+
+@pytest.mark.parametrize("project", fixture_projects(), ids=lambda p: p.name)
+def test_project_findings_match_expectations(project: Path) -> None:
+    result = check_paths([project], Config(root=project))
+    found = {
+        (Path(d.filename).resolve(), d.location.row, d.code) for d in result.diagnostics
+    }
+    expected = set()
+    for path in project.rglob("*.py"):
+        for row, code in expected_findings(path.read_text(encoding="utf-8")):
+            expected.add((path.resolve(), row, code))
+    missing = sorted(expected - found)
+    unexpected = sorted(found - expected)
+    assert not missing and not unexpected, f"missing {missing}\nunexpected {unexpected}"

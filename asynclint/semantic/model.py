@@ -10,6 +10,7 @@ import libcst as cst
 
 from asynclint.semantic import names, origins
 from asynclint.semantic.fastapi import FastAPIModel, Role, describe
+from asynclint.semantic.project import ProjectIndex
 from asynclint.semantic.scopes import BindingKind, Scope, ScopeKind
 from asynclint.semantic.tables import THREAD_RUNNER_METHODS, THREAD_RUNNERS
 from asynclint.semantic.walker import Walker
@@ -29,9 +30,18 @@ class LoopContext:
 class SemanticModel:
     """Built by one walk over the module; every query is lazy and memoised."""
 
-    def __init__(self, module: cst.Module, module_name: str, collect: Iterable[type]) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        module_name: str,
+        collect: Iterable[type],
+        project: ProjectIndex | None = None,
+    ) -> None:
         self.module = module
         self.module_name = module_name
+        self.project = project
+        #: Names imported from other modules whose types this file asked about.
+        self.external_queries: set[str] = set()
         result = Walker(module_name, {cst.Call, cst.FunctionDef, *collect}).walk(module)
         self.module_scope = result.module_scope
         self._scope_of = result.scope_of
@@ -68,6 +78,19 @@ class SemanticModel:
 
     def types_of(self, node: cst.CSTNode) -> frozenset[str]:
         return origins.types_of(self, node)
+
+    def imported(self, kind: str, qname: str) -> frozenset[str]:
+        """What another module of the project says about `qname` (kind: value/result/alias)."""
+        if qname.startswith(self.module_name + "."):
+            return frozenset()
+        self.external_queries.add(qname)
+        if self.project is None:
+            return frozenset()
+        if kind == "value":
+            return self.project.value_types(qname)
+        if kind == "result":
+            return self.project.result_types(qname)
+        return self.project.alias_param_types(qname)
 
     def local_function(self, node: cst.CSTNode | None) -> cst.FunctionDef | None:
         """The `def` in this file that a name refers to, if exactly one."""

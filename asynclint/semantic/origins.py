@@ -76,25 +76,37 @@ def _member_types(model: SemanticModel, value: cst.CSTNode, member: str) -> froz
 
 def _call_types(model: SemanticModel, call: cst.Call) -> frozenset[str]:
     found: set[str] = set()
-    for qname in model.qualified_names(call.func):
-        if qname in RETURNS:
-            found.add(RETURNS[qname])
-        elif qname.rsplit(".", 1)[-1][:1].isupper() and qname not in NOT_CONSTRUCTORS:
-            found.add(qname)
-        else:
-            func = model.local_function(call.func)
-            if func is not None:
-                found |= function_result_types(model, func)
+    # Calling an instance: `SessionLocal()` where SessionLocal = sessionmaker(...).
     for owner in types_of(model, call.func):
         result = RETURNS.get(f"{owner}.__call__")
         if result is not None:
             found.add(result)
+    called_instance = bool(found)
+    for qname in model.qualified_names(call.func):
+        if qname in RETURNS:
+            found.add(RETURNS[qname])
+            continue
+        func = model.local_function(call.func)
+        if func is not None:
+            found |= function_result_types(model, func)
+            continue
+        imported = model.imported("result", qname)
+        if imported:
+            found |= imported
+        elif (
+            not called_instance
+            and qname.rsplit(".", 1)[-1][:1].isupper()
+            and qname not in NOT_CONSTRUCTORS
+        ):
+            found.add(qname)  # a class: the call constructs an instance
     return frozenset(found)
 
 
 def binding_types(model: SemanticModel, binding: Binding) -> frozenset[str]:
     if binding.kind is BindingKind.PARAM:
         return _param_types(model, binding)
+    if binding.kind is BindingKind.IMPORT and binding.qname:
+        return model.imported("value", binding.qname)
     if binding.kind is BindingKind.ASSIGN:
         if binding.annotation is not None:
             annotated = annotation_types(model, binding.annotation)
@@ -107,6 +119,12 @@ def binding_types(model: SemanticModel, binding: Binding) -> frozenset[str]:
 
 
 def _param_types(model: SemanticModel, binding: Binding) -> frozenset[str]:
+    if isinstance(binding.annotation, cst.Name) and binding.default is None:
+        # An alias from another module: `db: SessionDep`.
+        for qname in model.qualified_names(binding.annotation):
+            received = model.imported("alias", qname)
+            if received:
+                return received
     # What FastAPI injects wins over what the annotation claims.
     dependency = _depends_target(model, binding.default)
     if dependency is None and binding.annotation is not None:
@@ -162,7 +180,14 @@ def dependency_types(model: SemanticModel, target: cst.CSTNode) -> frozenset[str
     func = model.local_function(target)
     if func is not None:
         return function_result_types(model, func)
-    return frozenset(q for q in model.qualified_names(target) if q.rsplit(".", 1)[-1][:1].isupper())
+    found: set[str] = set()
+    for qname in model.qualified_names(target):
+        imported = model.imported("result", qname)
+        if imported:
+            found |= imported
+        elif qname.rsplit(".", 1)[-1][:1].isupper():
+            found.add(qname)  # a class used as a dependency
+    return frozenset(found)
 
 
 def function_result_types(model: SemanticModel, func: cst.FunctionDef) -> frozenset[str]:

@@ -1,0 +1,119 @@
+"""What one module tells the others: the types of its module-level names.
+
+A route file often gets its session from another module (`from app.db import get_db`,
+`from app.api.deps import SessionDep`), or uses a client built elsewhere
+(`from app.cache import redis_client`). Each file's summary records what its module-level
+names hold; the index answers queries for imported names, following re-exports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asynclint.semantic.scopes import Binding, BindingKind
+
+if TYPE_CHECKING:
+    from asynclint.semantic.model import SemanticModel
+
+_EMPTY: frozenset[str] = frozenset()
+
+
+@dataclass
+class ModuleSummary:
+    module: str
+    #: Module-level name -> the classes of the instance it holds (`redis_client = Redis()`).
+    values: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Function name -> what calling it (or injecting it with Depends) gives.
+    results: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Annotation alias -> what a parameter annotated with it receives (`SessionDep`).
+    param_types: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Name -> the qualified name it was imported from (`from .session import get_db`).
+    reexports: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.values or self.results or self.param_types or self.reexports)
+
+
+def summarize(model: SemanticModel) -> ModuleSummary:
+    from asynclint.semantic import origins
+
+    summary = ModuleSummary(model.module_name)
+    scope = model.module_scope
+    for name, bindings in scope.bindings.items():
+        if len(bindings) != 1:
+            continue
+        binding = bindings[0]
+        if binding.kind is BindingKind.IMPORT and binding.qname:
+            summary.reexports[name] = binding.qname
+        elif binding.kind is BindingKind.DEF:
+            result = origins.function_result_types(model, binding.value)  # type: ignore[arg-type]
+            if result:
+                summary.results[name] = result
+        elif binding.kind is BindingKind.ASSIGN and binding.value is not None:
+            if isinstance(binding.value, cst.Subscript):
+                fake = Binding(BindingKind.PARAM, scope, annotation=binding.value)
+                received = origins.binding_types(model, fake)
+                if received:
+                    summary.param_types[name] = received
+                    continue
+            held = origins.binding_types(model, binding)
+            if held:
+                summary.values[name] = held
+    return summary
+
+
+class ProjectIndex:
+    """Summaries of every module checked in this run.
+
+    Modules are named from the project root (`backend.app.db`), while imports name them from
+    wherever the app runs (`app.db`): a module is found by its name or any dotted suffix of it,
+    when that suffix is unique.
+    """
+
+    def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
+        self.by_suffix: dict[str, list[ModuleSummary]] = {}
+        for summary in summaries:
+            if not summary:
+                continue
+            parts = summary.module.split(".")
+            for start in range(len(parts)):
+                self.by_suffix.setdefault(".".join(parts[start:]), []).append(summary)
+
+    def _module(self, name: str) -> ModuleSummary | None:
+        found = self.by_suffix.get(name)
+        return found[0] if found and len(found) == 1 else None
+
+    def _lookup(self, qname: str) -> tuple[ModuleSummary, str] | None:
+        for _ in range(6):  # follow re-exports, a few hops at most
+            module, _, name = qname.rpartition(".")
+            summary = self._module(module)
+            if summary is None:
+                return None
+            target = summary.reexports.get(name)
+            if target is None:
+                return summary, name
+            qname = target
+        return None
+
+    def knows(self, qname: str) -> bool:
+        found = self._lookup(qname)
+        if found is None:
+            return False
+        summary, name = found
+        return name in summary.values or name in summary.results or name in summary.param_types
+
+    def value_types(self, qname: str) -> frozenset[str]:
+        found = self._lookup(qname)
+        return found[0].values.get(found[1], _EMPTY) if found else _EMPTY
+
+    def result_types(self, qname: str) -> frozenset[str]:
+        found = self._lookup(qname)
+        return found[0].results.get(found[1], _EMPTY) if found else _EMPTY
+
+    def alias_param_types(self, qname: str) -> frozenset[str]:
+        found = self._lookup(qname)
+        return found[0].param_types.get(found[1], _EMPTY) if found else _EMPTY
