@@ -109,7 +109,7 @@ def project_module_name(path: Path, root: Path) -> str:
         relative = path.resolve().relative_to(root.resolve())
     except ValueError:
         return module_name_for(path)
-    parts = list(relative.with_suffix("").parts)
+    parts = [*relative.parent.parts, relative.stem] if relative.name else []
     if parts and parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts) or module_name_for(path)

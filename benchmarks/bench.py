@@ -9,9 +9,9 @@ Usage::
 Every ``*.py`` file under the given directories (skipping ``.git``, ``.venv``,
 ``node_modules`` and ``__pycache__``) is read once.  Files LibCST cannot parse are
 counted and left out of both measurements.  Then, in the same process, the script
-times ``libcst.parse_module`` over all files and ``asynclint.api.check_source`` over
-the same files, best of R runs each, alternating which goes first, with a
-``gc.collect()`` before every run.
+times ``libcst.parse_module`` over all files and ``asynclint.api.check_paths`` (what
+``asynclint check`` runs: both project phases) over the same files, best of R runs each,
+alternating which goes first, with a ``gc.collect()`` before every run.
 
 ``--manifest`` takes the ``manifest.json`` written by ``make_corpus.py`` and reports
 how many planted pitfalls got a finding on their line and how many look-alikes did.
@@ -46,13 +46,6 @@ class _Location(Protocol):
 class _Diagnostic(Protocol):
     code: str
     location: _Location
-
-
-class _FileResult(Protocol):
-    diagnostics: Sequence[_Diagnostic]
-
-
-CheckSource = Callable[[bytes, str], _FileResult]
 
 
 @dataclass
@@ -189,20 +182,34 @@ def load_sources(roots: Sequence[Path], figures: Figures) -> list[Source]:
     return sources
 
 
+CheckSource = Callable[[Sequence["Source"]], list[list[_Diagnostic]]]
+
+
 def import_check_source() -> CheckSource | None:
+    """`asynclint check` as users run it: discovery, both project phases, findings."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     try:
-        from asynclint.api import check_source
+        from asynclint.api import check_paths
+        from asynclint.config import Config
     except ImportError as exc:
         print(
-            f"error: cannot import asynclint.api.check_source ({exc}).\n"
+            f"error: cannot import asynclint.api.check_paths ({exc}).\n"
             f"Run from a checkout that has asynclint/api.py (looked in {REPO_ROOT}), "
             "or pass --parse-only to time the bare parse alone.",
             file=sys.stderr,
         )
         return None
-    return check_source
+
+    def check(sources: Sequence[Source]) -> list[list[_Diagnostic]]:
+        root = Path(os.path.commonpath([str(s.path.resolve().parent) for s in sources]))
+        result = check_paths([s.path for s in sources], Config(root=root, include_tests=True))
+        by_file: dict[Path, list[_Diagnostic]] = {}
+        for diagnostic in result.diagnostics:
+            by_file.setdefault(Path(diagnostic.filename).resolve(), []).append(diagnostic)
+        return [by_file.get(s.path.resolve(), []) for s in sources]
+
+    return check
 
 
 def time_parse(sources: Sequence[Source]) -> tuple[float, float]:
@@ -220,17 +227,15 @@ def time_lint(
     sources: Sequence[Source], check_source: CheckSource
 ) -> tuple[float, float, list[list[_Diagnostic]], int]:
     """Wall and CPU seconds of checking every file, the findings, and how many calls raised."""
-    results: list[list[_Diagnostic]] = []
     errors = 0
     gc.collect()
     cpu = time.process_time()
     started = time.perf_counter()
-    for source in sources:
-        try:
-            results.append(list(check_source(source.data, str(source.path)).diagnostics))
-        except Exception:
-            errors += 1
-            results.append([])
+    try:
+        results = check_source(sources)
+    except Exception:
+        errors += 1
+        results = [[] for _ in sources]
     elapsed = time.perf_counter() - started
     return elapsed, time.process_time() - cpu, results, errors
 
@@ -284,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
     last: list[list[_Diagnostic]] = []
     if check_source is not None:
         # one untimed call so lazy imports and rule registries are in place
-        check_source(sources[0].data, str(sources[0].path))
+        check_source(sources[:1])
     for attempt in range(args.repeat):
         lint_first = attempt % 2 == 1
         for which in ("lint", "parse") if lint_first else ("parse", "lint"):
