@@ -53,6 +53,7 @@ class SemanticModel:
         self._qnames: dict[int, frozenset[str]] = {}
         self._types: dict[int, frozenset[str]] = {}
         self._results: dict[int, frozenset[str]] = {}
+        self._loop_contexts: dict[int, LoopContext | None] = {}
 
     # -- structure --------------------------------------------------------------------------
 
@@ -116,10 +117,16 @@ class SemanticModel:
         class bodies inside a coroutine, and for scripts that run their own loop.
         """
         scope = self.scope_of(node)
-        if scope is None or not scope.in_async_context or self.fastapi.is_script:
+        if scope is None:
             return None
-        function = scope.function
-        return LoopContext(function, self.fastapi.role(function.node))  # type: ignore[arg-type]
+        key = id(scope)
+        if key not in self._loop_contexts:
+            context = None
+            if scope.in_async_context and not self.fastapi.is_script:
+                function = scope.function
+                context = LoopContext(function, self.fastapi.role(function.node))  # type: ignore[arg-type]
+            self._loop_contexts[key] = context
+        return self._loop_contexts[key]
 
     @cached_property
     def offloaded(self) -> frozenset[int]:

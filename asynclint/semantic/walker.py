@@ -48,6 +48,9 @@ def dotted_name(node: cst.BaseExpression | None) -> str | None:
     return ".".join(reversed(parts))
 
 
+# type -> is it a CSTNode? (isinstance against the CSTNode ABC is slow in a hot loop)
+_IS_NODE: dict[type, bool] = {}
+
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
@@ -97,17 +100,26 @@ class Walker:
         return WalkResult(root, self.scopes, scope_of, parent_of, collected)
 
     def _push_children(self, node: cst.CSTNode, scope: Scope) -> None:
-        stack, parent_of = self._stack, self.parent_of
+        stack, parent_of, is_node = self._stack, self.parent_of, _IS_NODE
         for name in _code_fields(type(node)):
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                parent_of[id(value)] = node
-                stack.append((value, scope))
-            elif isinstance(value, (tuple, list)):
+            kind = type(value)
+            if kind is tuple or kind is list:
                 for item in value:
-                    if isinstance(item, cst.CSTNode):
+                    item_kind = type(item)
+                    flag = is_node.get(item_kind)
+                    if flag is None:
+                        flag = is_node[item_kind] = issubclass(item_kind, cst.CSTNode)
+                    if flag:
                         parent_of[id(item)] = node
                         stack.append((item, scope))
+                continue
+            flag = is_node.get(kind)
+            if flag is None:
+                flag = is_node[kind] = issubclass(kind, cst.CSTNode)
+            if flag:
+                parent_of[id(value)] = node
+                stack.append((value, scope))
 
     def push(self, parent: cst.CSTNode, child: cst.CSTNode | None, scope: Scope) -> None:
         if child is not None:
