@@ -142,7 +142,8 @@ def show_rule(code: str) -> None:
         click.echo(f"asynclint: error: unknown rule `{code}`; see `asynclint rules`", err=True)
         sys.exit(EXIT_ERROR)
     click.echo(f"# {rule.name} ({rule.code})\n")
-    click.echo(f"Fix is {rule.fix_availability.value} available.\n")
+    fix = {"never": "No automatic fix.", "sometimes": "Fix sometimes available."}
+    click.echo(fix.get(rule.fix_availability.value, "Fix always available.") + "\n")
     click.echo(_dedent_doc(rule.__doc__ or ""))
 
 

@@ -104,7 +104,8 @@ class Rule:
         """First sentence of the "What it does" section."""
         doc = cls.__doc__ or ""
         body = doc.split("## What it does", 1)[-1].split("##", 1)[0]
-        return " ".join(body.split()).split(". ")[0].rstrip(".")
+        sentence = " ".join(body.split()).split(". ")[0].rstrip(".")
+        return sentence.split(": ")[0].removeprefix("Checks for ").removeprefix("Reports ")
 
     def report(self, node: cst.CSTNode, **message_args: str) -> None:
         self.reports.append(Report(self.code, node, self.message.format(**message_args)))
