@@ -50,6 +50,11 @@ class SemanticModel:
         self._function_scopes = {
             id(s.node): s for s in result.scopes if s.kind is ScopeKind.FUNCTION
         }
+        self._methods: dict[int, list[Scope]] = {}
+        for scope in result.scopes:
+            parent = scope.parent
+            if scope.kind is ScopeKind.FUNCTION and parent and parent.kind is ScopeKind.CLASS:
+                self._methods.setdefault(id(parent), []).append(scope)
         self._qnames: dict[int, frozenset[str]] = {}
         self._types: dict[int, frozenset[str]] = {}
         self._results: dict[int, frozenset[str]] = {}
@@ -65,6 +70,9 @@ class SemanticModel:
 
     def parent_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self._parent_of.get(id(node))
+
+    def methods_of(self, class_scope: Scope) -> list[Scope]:
+        return self._methods.get(id(class_scope), [])
 
     def function_scope(self, func: cst.FunctionDef) -> Scope | None:
         return self._function_scopes.get(id(func))

@@ -55,7 +55,9 @@ def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
     if isinstance(node, cst.Call):
         return _call_types(model, node)
     if isinstance(node, cst.Attribute):
-        return _member_types(model, node.value, node.attr.value)
+        return _member_types(model, node.value, node.attr.value) | _self_attribute_types(
+            model, node
+        )
     if isinstance(node, cst.Subscript):
         return _member_types(model, node.value, "__getitem__")
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
@@ -71,6 +73,46 @@ def _member_types(model: SemanticModel, value: cst.CSTNode, member: str) -> froz
             result = ATTRIBUTES.get(f"{owner}.*")
         if result is not None:
             found.add(result)
+    return frozenset(found)
+
+
+def _self_attribute_types(model: SemanticModel, node: cst.Attribute) -> frozenset[str]:
+    """`self.client` in a method: what the class's methods assign to it, or its annotation."""
+    owner = node.value
+    if not isinstance(owner, cst.Name):
+        return _EMPTY
+    scope = model.scope_of(owner)
+    if scope is None:
+        return _EMPTY
+    method = scope.function
+    cls = method.parent
+    if method.kind is not ScopeKind.FUNCTION or cls is None or cls.kind is not ScopeKind.CLASS:
+        return _EMPTY
+    func = method.node
+    params = func.params.params if isinstance(func, cst.FunctionDef) else ()
+    if not params or params[0].name.value != owner.value:
+        return _EMPTY
+    if any(model.resolves_to(d.decorator, "builtins.staticmethod") for d in func.decorators):
+        return _EMPTY
+    bindings = method.lookup(owner.value)
+    if not bindings or bindings[0].kind is not BindingKind.PARAM:
+        return _EMPTY
+    attr = node.attr.value
+    found: set[str] = set()
+    for binding in cls.bindings.get(attr, ()):  # class-level `client: httpx.Client = ...`
+        found |= binding_types(model, binding)
+    for sibling in model.methods_of(cls):
+        first = sibling.node.params.params  # type: ignore[attr-defined]
+        if not first:
+            continue
+        self_name = first[0].name.value
+        for name, set_attr, value, annotation in sibling.attribute_sets:
+            if name != self_name or set_attr != attr:
+                continue
+            if annotation is not None:
+                found |= annotation_types(model, annotation)
+            elif value is not None:
+                found |= types_of(model, value)
     return frozenset(found)
 
 

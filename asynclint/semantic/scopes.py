@@ -58,6 +58,10 @@ class Scope:
     #: Values of `return` / `yield` / `yield from` in this function.
     returns: list[cst.BaseExpression] = field(default_factory=list)
     yields: list[cst.BaseExpression] = field(default_factory=list)
+    #: `obj.attr = value` / `obj.attr: T = value` here: (obj, attr, value, annotation).
+    attribute_sets: list[tuple[str, str, cst.BaseExpression | None, cst.BaseExpression | None]] = (
+        field(default_factory=list)
+    )
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)

@@ -258,10 +258,19 @@ def _resolve_relative(module_name: str, level: int, rest: str) -> str:
 def _assign(w: Walker, node: cst.Assign, scope: Scope) -> bool:
     for target in node.targets:
         w.bind_target(target.target, scope, BindingKind.ASSIGN, value=node.value)
+        _attribute_set(target.target, scope, node.value, None)
     return False
 
 
+def _attribute_set(target, scope: Scope, value, annotation) -> None:
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        scope.function.attribute_sets.append(
+            (target.value.value, target.attr.value, value, annotation)
+        )
+
+
 def _ann_assign(w: Walker, node: cst.AnnAssign, scope: Scope) -> bool:
+    _attribute_set(node.target, scope, node.value, node.annotation.annotation)
     if isinstance(node.target, cst.Name):
         scope.bind(
             node.target.value,
