@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from asynclint.semantic.memo import per_node
 from asynclint.semantic.scopes import BindingKind, ScopeKind
 from asynclint.semantic.tables import CANONICAL
 
@@ -36,14 +37,7 @@ def qualified_names(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
 
     A parameter or local that shadows an imported module has no qualified name.
     """
-    memo = model._qnames
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    memo[key] = _EMPTY  # guards against cycles
-    result = _compute(model, node)
-    memo[key] = result
-    return result
+    return per_node(model._qnames, node, lambda n: _compute(model, n))
 
 
 def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:

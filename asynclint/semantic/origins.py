@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from asynclint.semantic.memo import per_node
 from asynclint.semantic.names import canonical
 from asynclint.semantic.scopes import Binding, BindingKind, ScopeKind
 from asynclint.semantic.tables import (
@@ -30,14 +31,7 @@ _EMPTY: frozenset[str] = frozenset()
 
 
 def types_of(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
-    memo = model._types
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    memo[key] = _EMPTY  # guards against cycles such as `x = x.child()`
-    result = _compute(model, node)
-    memo[key] = result
-    return result
+    return per_node(model._types, node, lambda n: _compute(model, n))
 
 
 def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
@@ -234,19 +228,15 @@ def dependency_types(model: SemanticModel, target: cst.CSTNode) -> frozenset[str
 
 def function_result_types(model: SemanticModel, func: cst.FunctionDef) -> frozenset[str]:
     """A function's result: its return annotation, else what it returns or yields."""
-    key = id(func)
-    memo = model._results
-    if key in memo:
-        return memo[key]
-    memo[key] = _EMPTY
+    return per_node(model._results, func, lambda f: _function_result(model, f))
+
+
+def _function_result(model: SemanticModel, func: cst.FunctionDef) -> frozenset[str]:
     if func.returns is not None:
-        result = annotation_types(model, func.returns.annotation)
-    else:
-        scope = model.function_scope(func)
-        values = [*scope.yields, *scope.returns] if scope is not None else []
-        result = frozenset().union(*(types_of(model, v) for v in values))
-    memo[key] = result
-    return result
+        return annotation_types(model, func.returns.annotation)
+    scope = model.function_scope(func)
+    values = [*scope.yields, *scope.returns] if scope is not None else []
+    return frozenset().union(*(types_of(model, v) for v in values))
 
 
 def _typing_name(model: SemanticModel, subscript: cst.Subscript) -> str | None:
