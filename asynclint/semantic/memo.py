@@ -9,7 +9,9 @@ T = TypeVar("T")
 EMPTY: frozenset[str] = frozenset()
 
 
-def per_node(memo: dict[int, frozenset[str]], node: T, compute: Callable[[T], frozenset[str]]):
+def per_node(
+    memo: dict[int, frozenset[str]], node: T, compute: Callable[[T], frozenset[str]]
+) -> frozenset[str]:
     """`compute(node)` once per node; a query that re-enters itself sees the empty answer."""
     key = id(node)
     if key in memo:
