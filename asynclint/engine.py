@@ -133,6 +133,8 @@ class _Checker:
     def _parse_failed(self, problem: tuple) -> None:
         if problem[0] == "syntax":
             _, message, line, column = problem
+            if message.startswith("tokenizer error") and (line, column) == (1, 1):
+                line, column = _tokenizer_error_position(message, self.text)
             self.engine_finding("ASL001", message, line, column)
         else:
             self.engine_finding("ASL002", problem[1])
@@ -245,6 +247,24 @@ def _syntax_problem(message: str, raw_line: int) -> tuple[str, str, int, int]:
         if len(options) > 6:
             message = "expected one of " + ", ".join(options[:6]) + ", ..."
     return ("syntax", message, line, column)
+
+
+_BAD_CHARACTER = re.compile(r"'\\u\{([0-9a-fA-F]+)\}' is not a valid character")
+_ON_LINE = re.compile(r"on line (\d+)")
+
+
+def _tokenizer_error_position(message: str, text: str) -> tuple[int, int]:
+    """LibCST's tokenizer errors carry no position; recover one from what they name."""
+    bad = _BAD_CHARACTER.search(message)
+    if bad:
+        index = text.find(chr(int(bad.group(1), 16)))
+        if index >= 0:
+            line = text.count("\n", 0, index) + 1
+            return line, index - (text.rfind("\n", 0, index) + 1) + 1
+    on_line = _ON_LINE.search(message)
+    if on_line:
+        return int(on_line.group(1)), 1
+    return 1, 1
 
 
 def _suspicious(source: bytes) -> bool:

@@ -118,3 +118,9 @@ def test_file_level_noqa() -> None:
 def test_noqa_inside_string_does_not_suppress() -> None:
     source = b'import time\nasync def f():\n    time.sleep(1); x = "# noqa"\n'
     assert codes(source) == [(3, "ASL102")]
+
+
+def test_tokenizer_error_gets_a_position() -> None:
+    (d,) = check_source(b"x = 1\ny = 2\nz = '\x01' + \x01\n", "x.py").diagnostics
+    assert d.code == "ASL001"
+    assert d.location.row == 3
