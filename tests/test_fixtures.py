@@ -97,9 +97,7 @@ def test_every_fixture_has_findings_and_negatives() -> None:
 @pytest.mark.parametrize("project", fixture_projects(), ids=lambda p: p.name)
 def test_project_findings_match_expectations(project: Path) -> None:
     result = check_paths([project], Config(root=project))
-    found = {
-        (Path(d.filename).resolve(), d.location.row, d.code) for d in result.diagnostics
-    }
+    found = {(Path(d.filename).resolve(), d.location.row, d.code) for d in result.diagnostics}
     expected = set()
     for path in project.rglob("*.py"):
         for row, code in expected_findings(path.read_text(encoding="utf-8")):
