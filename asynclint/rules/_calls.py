@@ -111,8 +111,22 @@ BLOCKING_SUBPROCESS = CallTable(
     prefixes=("os.spawn", "os.posix_spawn"),
 )
 
+# The catalogue's Session methods, plus `rollback` and `merge` (both talk to the database) and
+# SQLModel's `exec`.
 _SESSION_IO = frozenset(
-    {"query", "execute", "scalars", "scalar", "get", "commit", "flush", "refresh", "exec"}
+    {
+        "query",
+        "execute",
+        "scalars",
+        "scalar",
+        "get",
+        "commit",
+        "flush",
+        "refresh",
+        "exec",
+        "rollback",
+        "merge",
+    }
 )
 _CURSOR_IO = frozenset({"execute", "executemany", "fetchone", "fetchall", "fetchmany"})
 _CONNECTION_IO = frozenset({"execute", "executemany", "commit", "rollback"})

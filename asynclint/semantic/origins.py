@@ -18,6 +18,7 @@ from asynclint.semantic.tables import (
     ATTRIBUTES,
     DEPENDS,
     FIRST_ARG_WRAPPERS,
+    KNOWN_INSTANCES,
     NOT_CONSTRUCTORS,
     RETURNS,
     TYPING_MODULES,
@@ -35,6 +36,10 @@ def types_of(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
 
 
 def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        known = {KNOWN_INSTANCES[q] for q in model.qualified_names(node) if q in KNOWN_INSTANCES}
+        if known:
+            return frozenset(known)
     if isinstance(node, cst.Name):
         scope = model.scope_of(node)
         bindings = scope.lookup(node.value) if scope is not None else None

@@ -102,6 +102,12 @@ ATTRIBUTES: dict[str, str] = {
     "pymongo.database.Database.__getitem__": "pymongo.collection.Collection",
 }
 
+# Module-level objects of libraries, and the class they are an instance of.
+KNOWN_INSTANCES: dict[str, str] = {
+    "fastapi_sqlalchemy.db.session": "sqlalchemy.orm.Session",
+    "flask_sqlalchemy.SQLAlchemy.session": "sqlalchemy.orm.scoped_session",
+}
+
 # Names that look like classes (capitalised) but whose call result is not an instance we track.
 NOT_CONSTRUCTORS = frozenset({"fastapi.Depends", "fastapi.Security"})
 
