@@ -22,8 +22,8 @@ class _BlockingCallRule(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         context = self.semantic.loop_context(node)
-        if context is None:
-            return
+        if context is None or isinstance(self.semantic.parent_of(node), cst.Await):
+            return  # an awaited call is async, whatever an annotation claims
         callee = self.blocking_call(self.semantic.qualified_names(node.func))
         if callee is not None:
             self.report(node, callee=callee.removeprefix("builtins."), context=context.describe())
