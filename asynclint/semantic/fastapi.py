@@ -66,7 +66,7 @@ class FastAPIModel:
             # A route that is also a dependency stays a route: both are per request.
             self.roles.setdefault(id(func), role)
 
-    def _is_app(self, receiver: cst.BaseExpression) -> bool:
+    def is_app(self, receiver: cst.BaseExpression) -> bool:
         if self.model.types_of(receiver) & APP_TYPES:
             return True
         # An app or router imported from another module (`from app.api import router`).
@@ -90,7 +90,7 @@ class FastAPIModel:
             role = Role.EXCEPTION_HANDLER
         elif method == "on_event":
             role = Role.SHUTDOWN if _first_string(decorator) == "shutdown" else Role.STARTUP
-        if role is not None and self._is_app(receiver):
+        if role is not None and self.is_app(receiver):
             self.roles[id(func)] = role
 
     def _call(self, call: cst.Call) -> None:
@@ -115,11 +115,11 @@ class FastAPIModel:
         method = call.func.attr.value
         if method in LOOP_RUNNER_METHODS:
             self.runs_own_loop = True
-        elif method in ROUTE_REGISTRATIONS and self._is_app(call.func.value):
+        elif method in ROUTE_REGISTRATIONS and self.is_app(call.func.value):
             self._mark(_argument(call, ROUTE_REGISTRATIONS[method], "endpoint"), Role.ROUTE)
-        elif method == "add_exception_handler" and self._is_app(call.func.value):
+        elif method == "add_exception_handler" and self.is_app(call.func.value):
             self._mark(_argument(call, 1, "handler"), Role.EXCEPTION_HANDLER)
-        elif method == "add_event_handler" and self._is_app(call.func.value):
+        elif method == "add_event_handler" and self.is_app(call.func.value):
             role = Role.SHUTDOWN if _first_string(call) == "shutdown" else Role.STARTUP
             self._mark(_argument(call, 1, "func"), role)
 
