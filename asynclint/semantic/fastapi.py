@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.semantic.scopes import BindingKind, Scope
+from asynclint.semantic.scopes import BindingKind, Scope, ScopeKind
 from asynclint.semantic.tables import (
     APP_TYPES,
     DEPENDS,
@@ -93,6 +93,23 @@ class FastAPIModel:
         if role is not None and self.is_app(receiver):
             self.roles[id(func)] = role
 
+    def _is_entry_point(self, call: cst.Call) -> bool:
+        """Starting a loop at module level, in `main()` or in a CLI command: a script.
+
+        A service helper that runs a coroutine from sync code (`loop.run_until_complete(x())`)
+        does not make its module a script.
+        """
+        scope = self.model.scope_of(call)
+        function = scope.function if scope is not None else None
+        if function is None or function.kind is ScopeKind.MODULE:
+            return True
+        node = function.node
+        if not isinstance(node, cst.FunctionDef):
+            return False
+        return node.name.value == "main" or any(
+            _decorator_name(d.decorator) in ("command", "callback") for d in node.decorators
+        )
+
     def _call(self, call: cst.Call) -> None:
         qnames = self.model.qualified_names(call.func)
         if qnames & DEPENDS:
@@ -107,14 +124,13 @@ class FastAPIModel:
                 if arg.keyword is not None and arg.keyword.value == "lifespan":
                     self._mark(arg.value, Role.LIFESPAN)
             return
-        if qnames & LOOP_RUNNERS:
-            self.runs_own_loop = True
-            return
         if not isinstance(call.func, cst.Attribute):
+            if qnames & LOOP_RUNNERS:
+                self.runs_own_loop |= self._is_entry_point(call)
             return
         method = call.func.attr.value
-        if method in LOOP_RUNNER_METHODS:
-            self.runs_own_loop = True
+        if qnames & LOOP_RUNNERS or method in LOOP_RUNNER_METHODS:
+            self.runs_own_loop |= self._is_entry_point(call)
         elif method in ROUTE_REGISTRATIONS and self.is_app(call.func.value):
             self._mark(_argument(call, ROUTE_REGISTRATIONS[method], "endpoint"), Role.ROUTE)
         elif method == "add_exception_handler" and self.is_app(call.func.value):
@@ -122,6 +138,14 @@ class FastAPIModel:
         elif method == "add_event_handler" and self.is_app(call.func.value):
             role = Role.SHUTDOWN if _first_string(call) == "shutdown" else Role.STARTUP
             self._mark(_argument(call, 1, "func"), role)
+
+
+def _decorator_name(decorator: cst.BaseExpression) -> str | None:
+    if isinstance(decorator, cst.Call):
+        decorator = decorator.func
+    if isinstance(decorator, cst.Attribute):
+        return decorator.attr.value
+    return decorator.value if isinstance(decorator, cst.Name) else None
 
 
 def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
