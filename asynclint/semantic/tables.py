@@ -46,6 +46,16 @@ CANONICAL: dict[str, str] = {
     "psycopg.connection.Connection": "psycopg.Connection",
     "psycopg2.extensions.connect": "psycopg2.connect",
     "mysql.connector.MySQLConnection": "mysql.connector.connection.MySQLConnection",
+    "aiohttp.client.ClientSession": "aiohttp.ClientSession",
+    "asyncpg.pool.Pool": "asyncpg.Pool",
+    "asyncpg.pool.create_pool": "asyncpg.create_pool",
+    "asyncpg.connection.Connection": "asyncpg.Connection",
+    "asyncpg.connection.connect": "asyncpg.connect",
+    "sqlalchemy.ext.asyncio.engine.create_async_engine": (
+        "sqlalchemy.ext.asyncio.create_async_engine"
+    ),
+    "redis.asyncio.utils.from_url": "redis.asyncio.from_url",
+    "databases.core.Database": "databases.Database",
 }
 
 # Callable (function, method as `Class.method`, or instance `Class.__call__`) -> result type.

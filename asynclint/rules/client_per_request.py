@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from asynclint.rule import Rule
+from asynclint.rules._lifecycle import CLIENTS, constructor, outlives_request, request_handler
+
+
+class ClientPerRequest(Rule):
+    """## What it does
+    Checks for HTTP clients (`httpx.AsyncClient`, `httpx.Client`, `aiohttp.ClientSession`,
+    `requests.Session`) constructed inside a request handler: a route, a dependency, a
+    middleware or an exception handler, sync or async, `async with Client() as c:` included.
+    Clients made in `lifespan` or startup hooks, at module level, in helper factories, or
+    stored for later (`app.state.client = ...`, `self.client = ...`, a global) are fine.
+
+    ## Why is this bad?
+    A client owns a connection pool. Building one per request throws the pool away after a
+    single use: every request pays a new TCP connection and TLS handshake (tens to hundreds of
+    milliseconds), keep-alive never helps, and under load the service runs out of sockets and
+    file descriptors. Create one client for the process and share it.
+
+    ## Example
+    ```python
+    import httpx
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/weather/{city}")
+    async def weather(city: str):
+        async with httpx.AsyncClient() as client:
+            response = await client.get(f"https://api.example.com/weather/{city}")
+        return response.json()
+    ```
+
+    Use instead:
+    ```python
+    from contextlib import asynccontextmanager
+
+    import httpx
+    from fastapi import FastAPI, Request
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with httpx.AsyncClient() as client:
+            app.state.http = client
+            yield
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/weather/{city}")
+    async def weather(city: str, request: Request):
+        response = await request.app.state.http.get(f"https://api.example.com/weather/{city}")
+        return response.json()
+    ```
+
+    ## References
+    - [HTTPX: Clients](https://www.python-httpx.org/advanced/clients/)
+    - [aiohttp: Client session](https://docs.aiohttp.org/en/stable/client_quickstart.html#make-a-request)
+    - [FastAPI: Lifespan events](https://fastapi.tiangolo.com/advanced/events/)
+    """
+
+    code = "ASL201"
+    name = "client-per-request"
+    message = "`{callee}` is created per request in {context}: its connection pool is thrown away"
+    fix_title = "Create one client in `lifespan` (or at module level) and share it"
+    requires_text = ("Client", "Session", "session")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        callee = constructor(self.semantic, node, CLIENTS)
+        if callee is None:
+            return
+        handler = request_handler(self.semantic, node)
+        if handler is None or outlives_request(self.semantic, node):
+            return
+        scope, role = handler
+        self.report(node, callee=callee, context=f"{role.value} `{scope.name}`")
