@@ -33,6 +33,8 @@ class Config:
     exclude: tuple[str, ...] = tuple(DEFAULT_EXCLUDES)
     extend_exclude: tuple[str, ...] = ()
     extra_blocking_calls: Mapping[str, str] = field(default_factory=dict)
+    #: Qualified method names (`myorm.Repo.get`) that run a database query, for ASL301.
+    extra_db_methods: tuple[str, ...] = ()
     include_tests: bool = False
     respect_gitignore: bool = True
     #: The project root: the directory of the pyproject.toml used, else the working directory.
@@ -149,6 +151,14 @@ def _extra_blocking_calls(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def _extra_db_methods(value: Any) -> tuple[str, ...]:
+    methods = _strings(value)
+    for name in methods:
+        if not _QNAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a qualified method name such as `myorm.Repo.get`")
+    return methods
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"expected true or false, got {value!r}")
@@ -162,6 +172,7 @@ _PARSERS = {
     "exclude": _strings,
     "extend-exclude": _strings,
     "extra-blocking-calls": _extra_blocking_calls,
+    "extra-db-methods": _extra_db_methods,
     "include-tests": _bool,
     "respect-gitignore": _bool,
 }

@@ -189,6 +189,8 @@ class _Checker:
         for rule_class in rules:
             for type_name in rule_class.visited_types():
                 visits.setdefault(getattr(cst, type_name), [])
+            for node_type in rule_class.collects:
+                visits.setdefault(node_type, [])
         model = SemanticModel(module, self.module_name, visits, project)
         instances = [rule_class(model, self.config) for rule_class in rules]
         for instance in instances:

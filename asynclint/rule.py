@@ -57,6 +57,8 @@ class Rule:
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NEVER
     #: Rules the engine emits itself (ASL001/ASL002) have no visitors.
     engine_only: ClassVar[bool] = False
+    #: Node types the rule reads through `semantic.nodes(...)` without visiting them.
+    collects: ClassVar[tuple[type[cst.CSTNode], ...]] = ()
     #: A file whose text contains none of these cannot trigger the rule (empty: any file).
     requires_text: ClassVar[tuple[str, ...]] = ()
 

@@ -42,6 +42,8 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         ("select = ['E501']", "select"),
         ("include-tests = 'yes'", "include-tests"),
         ("[tool.asynclint.extra-blocking-calls]\nboto3 = 'x'", "qualified name"),
+        ("extra-db-methods = 'myorm.Repo.get'", "extra-db-methods"),
+        ("extra-db-methods = ['get']", "qualified method name"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, body: str, needle: str) -> None:
@@ -50,6 +52,16 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, body: str, needle: str) -> 
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert needle in str(error.value) and str(path) in str(error.value)
+
+
+def test_extra_db_methods(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path / "pyproject.toml", "[tool.asynclint]\nextra-db-methods = ['myorm.Repo.get']\n"
+        )
+    )
+    assert config.extra_db_methods == ("myorm.Repo.get",)
+    assert Config().extra_db_methods == ()
 
 
 def test_invalid_toml(tmp_path: Path) -> None:

@@ -98,6 +98,8 @@ RETURNS: dict[str, str] = {
     "sqlalchemy.orm.scoped_session.__call__": "sqlalchemy.orm.Session",
     "sqlalchemy.ext.asyncio.async_sessionmaker.__call__": "sqlalchemy.ext.asyncio.AsyncSession",
     "pymongo.collection.Collection.find": "pymongo.cursor.Cursor",
+    "httpx.AsyncClient.stream": "httpx.Response",
+    "httpx.Client.stream": "httpx.Response",
     "pathlib.Path.cwd": "pathlib.Path",
     "pathlib.Path.home": "pathlib.Path",
     "pathlib.Path.joinpath": "pathlib.Path",

@@ -1,0 +1,247 @@
+"""Loops a call runs in, and whether the call's arguments change with each iteration.
+
+Shared by the rules about one round trip per item (ASL301 N+1 queries, ASL302 sequential
+requests). A call "depends on the loop" when its arguments (or the arguments anywhere in its
+method chain, `db.query(User).filter(User.id == uid)`) name a loop variable or a name assigned
+from one inside the loop body. Loops over a literal (`for t in [access, refresh]`) and event
+streams (`async for msg in websocket.iter_json()`) are not loops over data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from asynclint.positions import locate
+from asynclint.semantic.model import SemanticModel
+from asynclint.semantic.scopes import Binding, BindingKind
+
+Comprehension = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_LITERALS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
+_BOUNDARIES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)
+#: `item = stack.pop()` in a `while` body: the loop drains a collection, one item per turn.
+_DRAIN_METHODS = frozenset({"pop", "popleft", "popitem", "get_nowait"})
+_CHUNKS = frozenset({"itertools.batched", "more_itertools.chunked", "more_itertools.batched"})
+_STREAM_OWNERS = ("fastapi.WebSocket", "starlette.websockets.WebSocket", "httpx.Response")
+
+
+def names_in(node: cst.CSTNode) -> Iterator[str]:
+    """Names an expression reads (not attribute names, not keyword names)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            yield current.value
+        elif isinstance(current, (cst.Attribute, cst.Arg)):
+            stack.append(current.value)
+        else:
+            stack.extend(current.children)
+
+
+def assignments(body: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, cst.CSTNode, bool]]:
+    """(target, value, is_augmented) for every binding in `body`, not in nested defs."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                yield target.target, node.value, False
+        elif isinstance(node, cst.AnnAssign) and node.value is not None:
+            yield node.target, node.value, False
+        elif isinstance(node, cst.AugAssign):
+            yield node.target, node.value, True
+        elif isinstance(node, cst.For):
+            yield node.target, node.iter, False
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            yield node.asname.name, node.item, False
+        elif isinstance(node, cst.NamedExpr):
+            yield node.target, node.value, False
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(node.children)
+
+
+def target_names(target: cst.CSTNode) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(target_names(e.value) for e in target.elements))
+    if isinstance(target, cst.StarredElement):
+        return target_names(target.value)
+    return set()
+
+
+def dependent_names(body: cst.CSTNode, seeds: set[str]) -> set[str]:
+    """`seeds` plus every name assigned in `body` from them, to a fixed point."""
+    found = set(seeds)
+    pairs = [(target_names(t), set(names_in(v))) for t, v, _ in assignments(body)]
+    changed = bool(found)
+    while changed:
+        changed = False
+        for targets, read in pairs:
+            if read & found and not targets <= found:
+                found |= targets
+                changed = True
+    return found
+
+
+class LoopAnalysis:
+    """Per-file answers about loops, memoised by loop node."""
+
+    def __init__(self, semantic: SemanticModel) -> None:
+        self.semantic = semantic
+        self._varying: dict[int, frozenset[str]] = {}
+
+    def enclosing(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """Loops `node` runs in once per iteration, innermost first, within its function.
+
+        Not a loop's own iterable (`for x in <here>`), evaluated once.
+        """
+        below, child = node, node
+        parent = self.semantic.parent_of(node)
+        while parent is not None and not isinstance(parent, _BOUNDARIES):
+            if _per_iteration(parent, child, below):
+                yield parent
+            below, child, parent = child, parent, self.semantic.parent_of(parent)
+
+    def varying(self, loop: cst.CSTNode) -> frozenset[str]:
+        """Names whose value changes per iteration: loop variables and names derived from them.
+
+        A `while` loop varies what it takes from a collection (`item = stack.pop()`); a
+        cursor or page read from the previous answer makes the loop sequential by nature.
+        """
+        if id(loop) not in self._varying:
+            self._varying[id(loop)] = frozenset(self._compute(loop))
+        return self._varying[id(loop)]
+
+    def _compute(self, loop: cst.CSTNode) -> set[str]:
+        if isinstance(loop, cst.For):
+            if self._not_data(loop.iter, is_async=loop.asynchronous is not None):
+                return set()
+            return dependent_names(loop.body, target_names(loop.target))
+        if isinstance(loop, cst.While):
+            seeds = set()
+            for target, value, augmented in assignments(loop.body):
+                if not augmented and self._drains(value):
+                    seeds |= target_names(target)
+            return dependent_names(loop.body, seeds)
+        seeds, for_in = set(), loop.for_in  # type: ignore[attr-defined]
+        while for_in is not None:
+            if not self._not_data(for_in.iter, is_async=for_in.asynchronous is not None):
+                seeds |= target_names(for_in.target)
+            for_in = for_in.inner_for_in
+        return seeds
+
+    def _drains(self, value: cst.CSTNode) -> bool:
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call):
+            return False
+        if isinstance(value.func, cst.Attribute) and value.func.attr.value in _DRAIN_METHODS:
+            return True
+        return self.semantic.resolves_to(value.func, "builtins.next")
+
+    def _not_data(self, iterable: cst.BaseExpression, is_async: bool) -> bool:
+        """A literal (or a module constant bound to one), or a websocket's message stream."""
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute):
+            qnames = self.semantic.qualified_names(iterable.func)
+            if is_async and any(q.startswith(_STREAM_OWNERS) for q in qnames):
+                return True
+            if iterable.func.attr.value in ("items", "keys", "values") and not iterable.args:
+                iterable = iterable.func.value
+        if isinstance(iterable, _LITERALS):
+            return True
+        if isinstance(iterable, cst.Call):  # one query per chunk is the batched form
+            qnames = self.semantic.qualified_names(iterable.func)
+            return bool(qnames & _CHUNKS) or (
+                "builtins.range" in qnames and len(iterable.args) == 3
+            )
+        if isinstance(iterable, cst.Name):
+            scope = self.semantic.scope_of(iterable)
+            bindings = scope.lookup(iterable.value) if scope is not None else None
+            return bool(bindings) and all(_fixed(b) for b in bindings)  # type: ignore[union-attr]
+        return False
+
+    def depends_on(self, call: cst.Call) -> cst.CSTNode | None:
+        """The innermost loop whose varying names the call's arguments read, if any."""
+        read = set()
+        for link in self._chain(call):
+            for arg in link.args:
+                read.update(names_in(arg.value))
+        if not read:
+            return None
+        for loop in self.enclosing(call):
+            if read & self.varying(loop):
+                return loop
+        return None
+
+    def _chain(self, call: cst.Call) -> Iterator[cst.Call]:
+        """`call` and the calls chained on its result: `db.query(A).filter(...).first()`."""
+        node: cst.CSTNode = call
+        while True:
+            if isinstance(node, cst.Call):
+                yield node
+            parent = self.semantic.parent_of(node)
+            attribute = isinstance(parent, cst.Attribute) and parent.value is node
+            if not attribute and not (isinstance(parent, cst.Call) and parent.func is node):
+                return
+            node = parent  # type: ignore[assignment]
+
+    def describe(self, loop: cst.CSTNode) -> str:
+        """`for user in users` (line 12), for messages."""
+        code = self.semantic.module.code_for_node
+        if isinstance(loop, cst.While):
+            header = f"while {_short(code(loop.test))}"
+        else:
+            for_in = loop if isinstance(loop, cst.For) else loop.for_in  # type: ignore[attr-defined]
+            keyword = "async for" if for_in.asynchronous else "for"
+            header = f"{keyword} {_short(code(for_in.target))} in {_short(code(for_in.iter))}"
+        span = locate(self.semantic.module, [loop]).get(id(loop))
+        return f"`{header}` (line {span[0][0]})" if span else f"`{header}`"
+
+
+def _fixed(binding: Binding) -> bool:
+    """A name bound once to a non-empty literal, a class (`for s in Status`: an Enum), or an
+    imported class or CONSTANT: a fixed set of values, not data."""
+    if binding.kind is BindingKind.ASSIGN:
+        value = binding.value
+        return isinstance(value, _LITERALS) and bool(value.elements)  # type: ignore[union-attr]
+    if binding.kind is BindingKind.IMPORT and binding.qname:
+        return binding.qname.rpartition(".")[2][:1].isupper()
+    return binding.kind is BindingKind.CLASS
+
+
+def one_off_module(semantic: SemanticModel) -> bool:
+    """Code that never serves a request: a script (runs its own loop, or has a
+    `__main__` guard, and registers no routes) or an Alembic migration."""
+    fastapi = semantic.fastapi
+    if fastapi.is_script:
+        return True
+    for bindings in semantic.module_scope.bindings.values():
+        if any(
+            b.kind is BindingKind.IMPORT and (b.qname or "").startswith("alembic") for b in bindings
+        ):
+            return True
+    if fastapi.has_app or fastapi.roles:
+        return False
+    for statement in semantic.module.body:
+        test = statement.test if isinstance(statement, cst.If) else None
+        if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name):
+            right = test.comparisons[0].comparator
+            if test.left.value == "__name__" and isinstance(right, cst.SimpleString):
+                return right.evaluated_value == "__main__"
+    return False
+
+
+def _per_iteration(loop: cst.CSTNode, child: cst.CSTNode, below: cst.CSTNode) -> bool:
+    """Does `child` (holding `below`) of `loop` run once per iteration?"""
+    if isinstance(loop, (cst.For, cst.While)):
+        return child is loop.body
+    if isinstance(loop, Comprehension):
+        return child is not loop.for_in or below is not loop.for_in.iter
+    return False
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from functools import cached_property
+
+import libcst as cst
+
+from asynclint.rule import Rule
+from asynclint.rules._loops import LoopAnalysis, one_off_module
+
+_ASYNCPG = ("asyncpg.Connection", "asyncpg.Pool", "asyncpg.pool.PoolConnectionProxy")
+_ASYNC_SESSIONS = (
+    "sqlalchemy.ext.asyncio.AsyncSession",
+    "sqlalchemy.ext.asyncio.async_scoped_session",
+)
+_SYNC_SESSIONS = ("sqlalchemy.orm.Session", "sqlalchemy.orm.scoped_session")
+_SESSION_QUERIES = ("execute", "scalars", "scalar", "get", "refresh", "exec")
+
+_ANY = "`WHERE id = ANY($1)` with the list of ids (`executemany` for writes)"
+_IN = "`.where(Model.id.in_(ids))`, or `selectinload` for relationships"
+_DATABASES = "`WHERE id IN (...)` (`execute_many` for writes)"
+
+#: Qualified method name -> how to batch it.
+DB_QUERIES: dict[str, str] = {
+    **{f"{c}.{m}": _ANY for c in _ASYNCPG for m in ("fetch", "fetchrow", "fetchval", "execute")},
+    **{f"{c}.{m}": _IN for c in _ASYNC_SESSIONS for m in _SESSION_QUERIES},
+    **{f"{c}.{m}": _IN for c in _SYNC_SESSIONS for m in (*_SESSION_QUERIES, "query")},
+    **{
+        f"{c}.{m}": _DATABASES
+        for c in ("databases.Database",)
+        for m in ("fetch_one", "fetch_all", "fetch_val", "execute")
+    },
+}
+
+
+class NPlusOneQuery(Rule):
+    """## What it does
+    Checks for a database query inside a `for`, `async for` or `while` loop, or a comprehension,
+    whose arguments change with each iteration: asyncpg `fetch/fetchrow/fetchval/execute`,
+    SQLAlchemy session `execute/scalars/scalar/get/refresh` (and sync `query`), `databases`
+    `fetch_one/fetch_all/execute`, plus the methods listed in the `extra-db-methods` setting.
+    The receiver is recognised by its origin, never by its name.
+
+    ## Why is this bad?
+    One query per item costs one network round trip per item: a page of 100 orders that loads
+    each customer separately makes 101 queries, and its latency grows with the data. One query
+    that fetches every row at once costs about the same as a single lookup.
+
+    ## Example
+    ```python
+    import asyncpg
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/teams/{team_id}/members")
+    async def members(team_id: int, conn: asyncpg.Connection):
+        ids = await conn.fetchval("SELECT member_ids FROM teams WHERE id = $1", team_id)
+        return [await conn.fetchrow("SELECT * FROM users WHERE id = $1", i) for i in ids]
+    ```
+
+    Use instead:
+    ```python
+    import asyncpg
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/teams/{team_id}/members")
+    async def members(team_id: int, conn: asyncpg.Connection):
+        ids = await conn.fetchval("SELECT member_ids FROM teams WHERE id = $1", team_id)
+        return await conn.fetch("SELECT * FROM users WHERE id = ANY($1)", ids)
+    ```
+    A loop that must query one item at a time (one session cannot run queries concurrently,
+    and some writes must be ordered) can say so with `# noqa: ASL301` and a reason.
+
+    ## References
+    - [SQLAlchemy: relationship loading techniques](https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html)
+    - [PostgreSQL: ANY with an array](https://www.postgresql.org/docs/current/functions-comparisons.html)
+    - [Configuration: extra-db-methods](../../README.md#configuration)
+    """
+
+    code = "ASL301"
+    name = "n-plus-one-query"
+    message = "`{callee}` runs one query per iteration of {loop}; batch them into one: {batch}"
+    fix_title = "Batch the lookups into one query"
+
+    @cached_property
+    def loops(self) -> LoopAnalysis | None:
+        """None in scripts and migrations: they never serve a request."""
+        return None if one_off_module(self.semantic) else LoopAnalysis(self.semantic)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.loops is None or not isinstance(node.func, cst.Attribute):
+            return
+        scope = self.semantic.scope_of(node)
+        if scope is None or scope.function.node is self.semantic.module:
+            return  # module-level loops run once, at import
+        matched = sorted(self.semantic.qualified_names(node.func) & self.queries)
+        if not matched:
+            return
+        loop = self.loops.depends_on(node)
+        if loop is not None:
+            batch = DB_QUERIES.get(matched[0], "`IN (...)` or `= ANY($1)`")
+            self.report(node, callee=matched[0], loop=self.loops.describe(loop), batch=batch)
+
+    @cached_property
+    def queries(self) -> frozenset[str]:
+        return frozenset(DB_QUERIES) | frozenset(self.config.extra_db_methods)
