@@ -1,0 +1,20 @@
+"""The README's configuration example is valid configuration."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from asynclint.config import parse_table
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_config_example_parses() -> None:
+    blocks = re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    tables = [tomllib.loads(b)["tool"]["asynclint"] for b in blocks if "[tool.asynclint" in b]
+    assert tables
+    for table in tables:
+        config = parse_table(table, Path("pyproject.toml"))
+        assert config.source == Path("pyproject.toml")
