@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 from pathlib import Path
 
 from asynclint.config import parse_table

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from asynclint.config import Config, parse_table
+from asynclint.config import Config, parse_table, tomllib
 from asynclint.engine import check_source
 from asynclint.rule import DOC_HEADINGS, FixAvailability, Rule, RuleError
 from asynclint.rules import load_rules
@@ -30,8 +30,6 @@ def doc_examples(rule: type[Rule]) -> tuple[str, str, Config]:
     example = ""
     for language, body in _BLOCK.findall(example_part):
         if language == "toml":
-            import tomllib
-
             table = tomllib.loads(_dedent(body))["tool"]["asynclint"]
             config = parse_table(table, Path("pyproject.toml"))
         elif language == "python" and not example:
