@@ -9,15 +9,15 @@ from pathlib import Path
 from asynclint.config import Config
 from asynclint.diagnostic import CheckResult, Diagnostic, FileResult, Location
 from asynclint.engine import (
-    FileAnalysis,
+    Checker,
     analyse_file,
     check_source,
     enabled_rules,
     module_name_for,
-    reanalyse,
 )
 from asynclint.files import discover
 from asynclint.rules import load_rules
+from asynclint.semantic.model import SemanticModel
 from asynclint.semantic.project import ProjectIndex
 
 __all__ = ["CheckResult", "Config", "check_paths", "check_source"]
@@ -70,30 +70,41 @@ def check_paths(
         result.files.append(_unreadable(display_path(path, cwd), message))
     names = {path: project_module_name(path, config.root) for path in found.files}
     segments = {part for name in names.values() for part in name.split(".")}
-    analyses: list[tuple[Path, FileAnalysis | FileResult]] = []
+
+    def imports_project_names(model: SemanticModel) -> bool:
+        # Its findings may depend on other modules: run its rules once they are all summarised.
+        return any(q.split(".", 1)[0] in segments for q in model.imported_names)
+
+    checked: list[tuple[Path, Checker | FileResult]] = []
     for path in found.files:
         filename = display_path(path, cwd)
         try:
             source = path.read_bytes()
         except OSError as error:
-            detail = f"Cannot read: {error.strerror or error}"
-            analyses.append((path, _unreadable(filename, detail)))
+            checked.append((path, _unreadable(filename, f"Cannot read: {error.strerror or error}")))
             continue
-        analysis = analyse_file(source, filename, config, module_name=names[path], rules=rules)
-        if not any(q.split(".", 1)[0] in segments for q in analysis.queries):
-            analysis.checker.module = None  # nothing to learn from other modules: free the tree
-        analyses.append((path, analysis))
+        checker = analyse_file(
+            source,
+            filename,
+            config,
+            module_name=names[path],
+            rules=rules,
+            defer=imports_project_names,
+        )
+        checked.append((path, checker))
     index = ProjectIndex(
-        a.summary for _, a in analyses if isinstance(a, FileAnalysis) and a.summary
+        c.summary.library_types_only(segments)
+        for _, c in checked
+        if isinstance(c, Checker) and c.summary
     )
-    for path, analysis in analyses:
-        if isinstance(analysis, FileAnalysis):
-            if analysis.checker.module is not None and any(map(index.knows, analysis.queries)):
-                reanalyse(analysis, rules, index)
-            analysis.checker.module = None
-            file_result = analysis.result
+    for path, item in checked:
+        if isinstance(item, Checker):
+            if item.deferred:
+                item.run_rules(index)
+                item.release()
+            file_result = item.result
         else:
-            file_result = analysis
+            file_result = item
         ignored = config.ignored_for(_relative_to_root(path, config.root))
         if ignored:
             file_result.diagnostics = [

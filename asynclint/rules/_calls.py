@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
 
+# (table, qualified names) -> match: the same names recur in every file of a project.
+_MATCHES: dict[tuple[int, frozenset[str]], str | None] = {}
+
+
 @dataclass(frozen=True)
 class CallTable:
     """Qualified names of calls: exact functions plus every method of some classes."""
@@ -21,6 +25,14 @@ class CallTable:
 
     def match(self, qnames: frozenset[str]) -> str | None:
         """The first (sorted, so deterministic) qualified name in this table, if any."""
+        if not qnames:
+            return None
+        key = (id(self), qnames)
+        if key not in _MATCHES:
+            _MATCHES[key] = self._match(qnames)
+        return _MATCHES[key]
+
+    def _match(self, qnames: frozenset[str]) -> str | None:
         for qname in sorted(qnames):
             if qname in self.functions or qname.startswith(self.prefixes or ("\0",)):
                 return qname

@@ -90,14 +90,14 @@ class NPlusOneQuery(Rule):
         return None if one_off_module(self.semantic) else LoopAnalysis(self.semantic)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.loops is None or not isinstance(node.func, cst.Attribute):
+        if not isinstance(node.func, cst.Attribute):
+            return
+        matched = sorted(self.semantic.qualified_names(node.func) & self.queries)
+        if not matched or self.loops is None:
             return
         scope = self.semantic.scope_of(node)
         if scope is None or scope.function.node is self.semantic.module:
             return  # module-level loops run once, at import
-        matched = sorted(self.semantic.qualified_names(node.func) & self.queries)
-        if not matched:
-            return
         loop = self.loops.depends_on(node)
         if loop is not None:
             batch = DB_QUERIES.get(matched[0], "`IN (...)` or `= ANY($1)`")

@@ -82,12 +82,10 @@ class SequentialAwaitInLoop(Rule):
         return None if one_off_module(self.semantic) else LoopAnalysis(self.semantic)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.loops is None or not isinstance(node.func, cst.Attribute):
-            return
-        if not self._awaited(node):
+        if not isinstance(node.func, cst.Attribute) or not self._awaited(node):
             return
         matched = sorted(self.semantic.qualified_names(node.func) & HTTP_REQUESTS)
-        if not matched:
+        if not matched or self.loops is None:
             return
         loop = self.loops.depends_on(node)
         if loop is not None:

@@ -22,6 +22,23 @@ ROUTE_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "websocket"}
 )
 ROUTE_REGISTRATIONS = {"add_api_route": 1, "add_api_websocket_route": 1, "add_route": 1}
+# Attribute calls that can matter here: `fastapi.Depends(...)`, `asyncio.run(...)`,
+# `app.add_api_route(...)`, `loop.run_until_complete(...)`...
+_INTERESTING_ATTRIBUTES = (
+    frozenset(
+        {
+            "Depends",
+            "Security",
+            "FastAPI",
+            "APIRouter",
+            "run",
+            "add_exception_handler",
+            "add_event_handler",
+            *ROUTE_REGISTRATIONS,
+        }
+    )
+    | LOOP_RUNNER_METHODS
+)
 
 
 class Role(enum.Enum):
@@ -111,7 +128,10 @@ class FastAPIModel:
         )
 
     def _call(self, call: cst.Call) -> None:
-        qnames = self.model.qualified_names(call.func)
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value not in _INTERESTING_ATTRIBUTES:
+            return  # `x.method(...)`: resolving every method call costs more than all the rest
+        qnames = self.model.qualified_names(func)
         if qnames & DEPENDS:
             for arg in call.args:
                 if arg.keyword is None or arg.keyword.value == "dependency":

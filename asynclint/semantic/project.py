@@ -15,11 +15,20 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.semantic.scopes import Binding, BindingKind
+from asynclint.semantic.tables import ATTRIBUTES, CANONICAL, KNOWN_INSTANCES, RETURNS
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
 
 _EMPTY: frozenset[str] = frozenset()
+#: Packages the tables know about: their types are kept even if the project has a module of
+#: the same name (an `app/redis.py` does not hide `redis.Redis`).
+LIBRARY_ROOTS = frozenset(
+    name.split(".", 1)[0]
+    for table in (ATTRIBUTES, CANONICAL, KNOWN_INSTANCES, RETURNS)
+    for pair in table.items()
+    for name in pair
+)
 
 
 @dataclass
@@ -33,6 +42,31 @@ class ModuleSummary:
     param_types: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Name -> the qualified name it was imported from (`from .session import get_db`).
     reexports: dict[str, str] = field(default_factory=dict)
+
+    def library_types_only(self, project_roots: set[str]) -> ModuleSummary:
+        """Drop the project's own classes: no rule asks about them across modules, and every
+        name the index knows makes the files importing it run a second time."""
+
+        def keep(table: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+            kept = {}
+            for name, types in table.items():
+                library = frozenset(
+                    t
+                    for t in types
+                    if t.split(".", 1)[0] in LIBRARY_ROOTS
+                    or t.split(".", 1)[0] not in project_roots
+                )
+                if library:
+                    kept[name] = library
+            return kept
+
+        return ModuleSummary(
+            self.module,
+            keep(self.values),
+            keep(self.results),
+            keep(self.param_types),
+            self.reexports,
+        )
 
     def __bool__(self) -> bool:
         return bool(self.values or self.results or self.param_types or self.reexports)
