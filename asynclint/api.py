@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -9,15 +10,15 @@ from pathlib import Path
 from asynclint.config import Config
 from asynclint.diagnostic import CheckResult, Diagnostic, FileResult, Location
 from asynclint.engine import (
-    Checker,
+    FileAnalysis,
     analyse_file,
     check_source,
     enabled_rules,
     module_name_for,
+    reanalyse,
 )
 from asynclint.files import discover
 from asynclint.rules import load_rules
-from asynclint.semantic.model import SemanticModel
 from asynclint.semantic.project import ProjectIndex
 
 __all__ = ["CheckResult", "Config", "check_paths", "check_source"]
@@ -54,6 +55,16 @@ def check_paths(
 ) -> CheckResult:
     """Discover the files under `paths` and check each; one bad file never stops the run."""
     config = config or Config()
+    threshold = gc.get_threshold()
+    # A run allocates millions of short-lived CST nodes: collect the young generation less often.
+    gc.set_threshold(max(threshold[0], 20_000), max(threshold[1], 50), max(threshold[2], 100))
+    try:
+        return _check_paths(paths, config, force_exclude)
+    finally:
+        gc.set_threshold(*threshold)
+
+
+def _check_paths(paths: Sequence[Path], config: Config, force_exclude: bool) -> CheckResult:
     rules = enabled_rules(config)
     found = discover(
         paths,
@@ -70,41 +81,32 @@ def check_paths(
         result.files.append(_unreadable(display_path(path, cwd), message))
     names = {path: project_module_name(path, config.root) for path in found.files}
     segments = {part for name in names.values() for part in name.split(".")}
-
-    def imports_project_names(model: SemanticModel) -> bool:
-        # Its findings may depend on other modules: run its rules once they are all summarised.
-        return any(q.split(".", 1)[0] in segments for q in model.imported_names)
-
-    checked: list[tuple[Path, Checker | FileResult]] = []
+    analyses: list[tuple[Path, FileAnalysis | FileResult]] = []
     for path in found.files:
         filename = display_path(path, cwd)
         try:
             source = path.read_bytes()
         except OSError as error:
-            checked.append((path, _unreadable(filename, f"Cannot read: {error.strerror or error}")))
+            detail = f"Cannot read: {error.strerror or error}"
+            analyses.append((path, _unreadable(filename, detail)))
             continue
-        checker = analyse_file(
-            source,
-            filename,
-            config,
-            module_name=names[path],
-            rules=rules,
-            defer=imports_project_names,
-        )
-        checked.append((path, checker))
+        analysis = analyse_file(source, filename, config, module_name=names[path], rules=rules)
+        if not any(q.split(".", 1)[0] in segments for q in analysis.queries):
+            analysis.checker.module = None  # nothing to learn from other modules: free the tree
+        analyses.append((path, analysis))
     index = ProjectIndex(
-        c.summary.library_types_only(segments)
-        for _, c in checked
-        if isinstance(c, Checker) and c.summary
+        a.summary.library_types_only(segments)
+        for _, a in analyses
+        if isinstance(a, FileAnalysis) and a.summary
     )
-    for path, item in checked:
-        if isinstance(item, Checker):
-            if item.deferred:
-                item.run_rules(index)
-                item.release()
-            file_result = item.result
+    for path, analysis in analyses:
+        if isinstance(analysis, FileAnalysis):
+            if analysis.checker.module is not None and any(map(index.knows, analysis.queries)):
+                reanalyse(analysis, rules, index)
+            analysis.checker.module = None
+            file_result = analysis.result
         else:
-            file_result = item
+            file_result = analysis
         ignored = config.ignored_for(_relative_to_root(path, config.root))
         if ignored:
             file_result.diagnostics = [

@@ -8,8 +8,8 @@ import re
 import subprocess
 import sys
 import tokenize
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
@@ -59,7 +59,7 @@ def module_name_for(path: Path) -> str:
     return ".".join(parts) or "__main__"
 
 
-class Checker:
+class _Checker:
     def __init__(self, source: bytes, filename: str, config: Config, module_name: str) -> None:
         self.source = source
         self.filename = filename
@@ -68,15 +68,8 @@ class Checker:
         self.result = FileResult(filename)
         self.text = ""
         self.module: cst.Module | None = None
-        self.model: SemanticModel | None = None
-        self.active: list[type[Rule]] = []
         self.summary: ModuleSummary | None = None
-        self.deferred = False
-
-    def release(self) -> None:
-        """Drop the tree and the model: only the findings are kept."""
-        self.module = self.model = None
-        self.result.diagnostics.sort(key=lambda d: d.sort_key)
+        self.queries: frozenset[str] = frozenset()
 
     def engine_finding(self, code: str, detail: str, row: int = 1, column: int = 1) -> FileResult:
         rule = _rule_classes()[code]
@@ -150,10 +143,9 @@ class Checker:
     def run(
         self,
         rules: Sequence[type[Rule]],
+        project: ProjectIndex | None = None,
         summarize: bool = False,
-        defer: Callable[[SemanticModel], bool] | None = None,
     ) -> FileResult:
-        """Check the file; with `defer`, stop before the rules when `defer(model)` says so."""
         text = self.decode()
         if text is None:
             return self.result
@@ -161,37 +153,26 @@ class Checker:
         self.module = self.parse()
         if self.module is None:
             return self.result
-        self.active = [r for r in rules if not r.engine_only and r.applies_to(text)]
-        if not self.active and not summarize:
-            return self.result
-        with self.contained():
-            self.model = self.build_model()
-            if summarize:
-                self.summary = summarize_module(self.model)
-            if defer is not None and self.active and defer(self.model):
-                self.deferred = True
-                self.model = None  # kept trees are cheap; kept models cost the whole run time
-                return self.result
-            self.run_rules()
+        self.analyse_module(rules, project, summarize)
         return self.result
 
-    def run_rules(self, project: ProjectIndex | None = None) -> None:
-        """Run the active rules on the model (phase two: now knowing the other modules)."""
+    def analyse_module(
+        self,
+        rules: Sequence[type[Rule]],
+        project: ProjectIndex | None = None,
+        summarize: bool = False,
+    ) -> None:
         assert self.module is not None
-        with self.contained():
-            if self.model is None:
-                self.model = self.build_model()
-            if project is not None:
-                self.model.attach(project)
-            reports = self.dispatch(self.model)
+        active = [r for r in rules if not r.engine_only and r.applies_to(self.text)]
+        if not active and not summarize:
+            return
+        try:
+            model, reports = self.analyse(self.module, active, project)
+            if summarize:
+                self.summary = summarize_module(model)
+                self.queries = frozenset(model.external_queries)
             if reports:
                 self.add_reports(self.module, reports)
-        self.deferred = False
-
-    @contextmanager
-    def contained(self) -> Iterator[None]:
-        try:
-            yield
         except RecursionError:
             self.engine_finding("ASL002", "Too deeply nested to analyse")
         except Exception as error:  # a bug of ours must cost one file, not the run
@@ -201,25 +182,25 @@ class Checker:
                 "please report it",
             )
 
-    def build_model(self) -> SemanticModel:
-        assert self.module is not None
-        collect: set[type] = set()
-        for rule_class in self.active:
-            collect.update(getattr(cst, name) for name in rule_class.visited_types())
-            collect.update(rule_class.collects)
-        return SemanticModel(self.module, self.module_name, collect)
-
-    def dispatch(self, model: SemanticModel) -> list[Report]:
-        instances = [rule_class(model, self.config) for rule_class in self.active]
+    def analyse(
+        self, module: cst.Module, rules: Sequence[type[Rule]], project: ProjectIndex | None
+    ) -> tuple[SemanticModel, list[Report]]:
         visits: dict[type, list] = {}
+        for rule_class in rules:
+            for type_name in rule_class.visited_types():
+                visits.setdefault(getattr(cst, type_name), [])
+            for node_type in rule_class.collects:
+                visits.setdefault(node_type, [])
+        model = SemanticModel(module, self.module_name, visits, project)
+        instances = [rule_class(model, self.config) for rule_class in rules]
         for instance in instances:
             for type_name, method in instance.visited_types().items():
-                visits.setdefault(getattr(cst, type_name), []).append(getattr(instance, method))
+                visits[getattr(cst, type_name)].append(getattr(instance, method))
         for node_type, methods in visits.items():
             for node in model.nodes(node_type):
                 for method in methods:
                     method(node)
-        return [report for instance in instances for report in instance.reports]
+        return model, [report for instance in instances for report in instance.reports]
 
     def add_reports(self, module: cst.Module, reports: list[Report]) -> None:
         spans = locate(module, (r.node for r in reports))
@@ -335,6 +316,19 @@ def _parse_isolated(source: bytes) -> tuple | None:
     return None
 
 
+@dataclass
+class FileAnalysis:
+    """Phase one of a project run: findings from this file alone, and what it tells others."""
+
+    checker: _Checker
+    summary: ModuleSummary | None
+    queries: frozenset[str]
+
+    @property
+    def result(self) -> FileResult:
+        return self.checker.result
+
+
 def analyse_file(
     source: bytes,
     filename: str,
@@ -342,14 +336,21 @@ def analyse_file(
     *,
     module_name: str,
     rules: Sequence[type[Rule]],
-    defer: Callable[[SemanticModel], bool] | None = None,
-) -> Checker:
-    """Phase one of a project run: the file's summary, and its findings unless deferred."""
-    checker = Checker(source, filename, config, module_name)
-    checker.run(rules, summarize=True, defer=defer)
-    if not checker.deferred:
-        checker.release()
-    return checker
+) -> FileAnalysis:
+    checker = _Checker(source, filename, config, module_name)
+    checker.run(rules, summarize=True)
+    checker.result.diagnostics.sort(key=lambda d: d.sort_key)
+    return FileAnalysis(checker, checker.summary, checker.queries)
+
+
+def reanalyse(analysis: FileAnalysis, rules: Sequence[type[Rule]], project: ProjectIndex) -> None:
+    """Phase two: check again, now knowing what other modules export."""
+    old = analysis.checker
+    checker = _Checker(old.source, old.filename, old.config, old.module_name)
+    checker.text, checker.module = old.text, old.module
+    checker.analyse_module(rules, project)
+    checker.result.diagnostics.sort(key=lambda d: d.sort_key)
+    analysis.checker = checker
 
 
 def check_source(
@@ -366,8 +367,7 @@ def check_source(
         module_name = module_name_for(Path(filename))
     if rules is None:
         rules = enabled_rules(config)
-    checker = Checker(source, filename, config, module_name)
+    checker = _Checker(source, filename, config, module_name)
     result = checker.run(rules)
-    checker.release()
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result

@@ -185,7 +185,7 @@ def load_sources(roots: Sequence[Path], figures: Figures) -> list[Source]:
 CheckSource = Callable[[Sequence["Source"]], list[list[_Diagnostic]]]
 
 
-def import_check_source() -> CheckSource | None:
+def import_check_source(select: tuple[str, ...] = ("ALL",)) -> CheckSource | None:
     """`asynclint check` as users run it: discovery, both project phases, findings."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
@@ -203,7 +203,8 @@ def import_check_source() -> CheckSource | None:
 
     def check(sources: Sequence[Source]) -> list[list[_Diagnostic]]:
         root = Path(os.path.commonpath([str(s.path.resolve().parent) for s in sources]))
-        result = check_paths([s.path for s in sources], Config(root=root, include_tests=True))
+        config = Config(root=root, include_tests=True, select=select)
+        result = check_paths([s.path for s in sources], config)
         by_file: dict[Path, list[_Diagnostic]] = {}
         for diagnostic in result.diagnostics:
             by_file.setdefault(Path(diagnostic.filename).resolve(), []).append(diagnostic)
@@ -278,7 +279,7 @@ def _under(path: Path, base: Path) -> bool:
 def run(args: argparse.Namespace) -> int:
     check_source: CheckSource | None = None
     if not args.parse_only:
-        check_source = import_check_source()
+        check_source = import_check_source(tuple(args.select.split(",")))
         if check_source is None:
             return 2
     figures = Figures(repeat=args.repeat)
@@ -365,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
         "--jobs", type=int, default=1, help="worker processes; only 1 is supported for now"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--select", default="ALL", help="rule codes or prefixes to run, as in `check` (ALL)"
+    )
     parser.add_argument("--parse-only", action="store_true", help="time the bare LibCST parse only")
     parser.add_argument(
         "--manifest", type=Path, help="manifest.json from make_corpus.py, to score findings"

@@ -40,13 +40,13 @@ class SemanticModel:
         self.module = module
         self.module_name = module_name
         self.project = project
+        #: Names imported from other modules whose types this file asked about.
+        self.external_queries: set[str] = set()
         result = Walker(module_name, {cst.Call, cst.FunctionDef, *collect}).walk(module)
         self.module_scope = result.module_scope
         self._scope_of = result.scope_of
         self._parent_of = result.parent_of
         self._collected = result.collected
-        #: Every qualified name this file imports (any scope).
-        self.imported_names = result.imports
         self._function_scopes = {
             id(s.node): s for s in result.scopes if s.kind is ScopeKind.FUNCTION
         }
@@ -88,18 +88,11 @@ class SemanticModel:
     def types_of(self, node: cst.CSTNode) -> frozenset[str]:
         return origins.types_of(self, node)
 
-    def attach(self, project: ProjectIndex) -> None:
-        """Answer again, now knowing what the other modules of the project hold."""
-        self.project = project
-        for memo in (self._qnames, self._types, self._results, self._loop_contexts):
-            memo.clear()
-        for cached in ("fastapi", "offloaded"):
-            self.__dict__.pop(cached, None)
-
     def imported(self, kind: str, qname: str) -> frozenset[str]:
         """What another module of the project says about `qname` (kind: value/result/alias)."""
         if qname.startswith(self.module_name + "."):
             return frozenset()
+        self.external_queries.add(qname)
         if self.project is None:
             return frozenset()
         if kind == "value":

@@ -61,7 +61,6 @@ class WalkResult:
     scope_of: dict[int, Scope]
     parent_of: dict[int, cst.CSTNode]
     collected: dict[type, list[cst.CSTNode]]
-    imports: list[str]
 
 
 class Walker:
@@ -74,7 +73,6 @@ class Walker:
         self.parent_of: dict[int, cst.CSTNode] = {}
         self.collected: dict[type, list[cst.CSTNode]] = {t: [] for t in self.collect}
         self.scopes: list[Scope] = []
-        self.imports: list[str] = []
         self._stack: list[tuple[cst.CSTNode, Scope]] = []
 
     def walk(self, module: cst.Module) -> WalkResult:
@@ -99,7 +97,7 @@ class Walker:
             if handler is not None and handler(self, node, scope):
                 continue  # the handler pushed the children itself
             self._push_children(node, scope)
-        return WalkResult(root, self.scopes, scope_of, parent_of, collected, self.imports)
+        return WalkResult(root, self.scopes, scope_of, parent_of, collected)
 
     def _push_children(self, node: cst.CSTNode, scope: Scope) -> None:
         stack, parent_of, is_node = self._stack, self.parent_of, _IS_NODE
@@ -224,7 +222,6 @@ def _import(w: Walker, node: cst.Import, scope: Scope) -> bool:
         full = dotted_name(alias.name)  # type: ignore[arg-type]
         if full is None:
             continue
-        w.imports.append(full)
         if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
             scope.bind(alias.asname.name.value, Binding(BindingKind.IMPORT, scope, qname=full))
         else:
@@ -247,7 +244,6 @@ def _import_from(w: Walker, node: cst.ImportFrom, scope: Scope) -> bool:
         if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
             local = alias.asname.name.value
         qname = f"{base}.{name}" if base else name
-        w.imports.append(qname)
         scope.bind(local, Binding(BindingKind.IMPORT, scope, qname=qname))
     return True
 
