@@ -105,3 +105,9 @@ def test_project_findings_match_expectations(project: Path) -> None:
     missing = sorted(expected - found)
     unexpected = sorted(found - expected)
     assert not missing and not unexpected, f"missing {missing}\nunexpected {unexpected}"
+
+
+def test_example_app_findings_match_expectations() -> None:
+    # The README's first command runs on this app: what it shows is what its comments promise.
+    examples = FIXTURES.parent / "examples"
+    test_project_findings_match_expectations(examples)

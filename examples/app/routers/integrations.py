@@ -73,12 +73,12 @@ async def redeliver_webhooks(
 ) -> dict[str, int]:
     """Re-send failed deliveries; the body maps delivery id to the original request."""
     delivered = 0
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10) as client:  # expect: ASL201
         for delivery_id in delivery_ids:
             delivery = requests.get(delivery_id)
             if delivery is None:
                 continue
             body = {"event": delivery.event, "payload": delivery.payload}
-            response = await client.post(str(delivery.url), json=body)
+            response = await client.post(str(delivery.url), json=body)  # expect: ASL302
             delivered += response.is_success
     return {"delivered": delivered}

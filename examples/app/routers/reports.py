@@ -160,7 +160,7 @@ async def export_to_bi(report_id: int, current: User = Depends(get_current_user)
 
 @router.get("/{report_id}/bi-export/{job_id}")
 async def bi_export_status(report_id: int, job_id: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=settings.bi_url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=settings.bi_url, timeout=10) as client:  # expect: ASL201
         for _ in range(5):
             response = await client.get(f"/exports/{job_id}")
             if response.status_code != 202:
