@@ -203,7 +203,7 @@ class _Checker:
         return model, [report for instance in instances for report in instance.reports]
 
     def add_reports(self, module: cst.Module, reports: list[Report]) -> None:
-        spans = locate(module, (r.node for r in reports))
+        spans = locate(module, [n for r in reports for n in (r.node, *r.extra_nodes())])
         lines = self.text.splitlines()
         noqa = parse_suppressions(self.text)
         rules = _rule_classes()
@@ -223,7 +223,9 @@ class _Checker:
                     filename=self.filename,
                     code=report.code,
                     name=rule.name,
-                    message=report.message,
+                    message=report.message(
+                        lambda node: spans.get(id(node), ((0, 0), (0, 0)))[0][0]
+                    ),
                     location=Location(row, column),
                     end_location=Location(end_row, end_column),
                     source_line=lines[row - 1] if row <= len(lines) else "",

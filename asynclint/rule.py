@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
@@ -31,15 +32,34 @@ class RuleError(Exception):
 REGISTRY: dict[str, type[Rule]] = {}
 
 
+class LineOf:
+    """A message argument that becomes the line number of `node` once positions are known."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: cst.CSTNode) -> None:
+        self.node = node
+
+
 class Report:
     """One finding a rule made, before positions are known."""
 
-    __slots__ = ("code", "message", "node")
+    __slots__ = ("args", "code", "node", "template")
 
-    def __init__(self, code: str, node: cst.CSTNode, message: str) -> None:
+    def __init__(
+        self, code: str, node: cst.CSTNode, template: str, args: dict[str, str | LineOf]
+    ) -> None:
         self.code = code
         self.node = node
-        self.message = message
+        self.template = template
+        self.args = args
+
+    def extra_nodes(self) -> list[cst.CSTNode]:
+        return [v.node for v in self.args.values() if isinstance(v, LineOf)]
+
+    def message(self, line_of: Callable[[cst.CSTNode], int]) -> str:
+        args = {k: line_of(v.node) if isinstance(v, LineOf) else v for k, v in self.args.items()}
+        return self.template.format(**args)
 
 
 class Rule:
@@ -109,5 +129,6 @@ class Rule:
         sentence = " ".join(body.split()).split(". ")[0].rstrip(".")
         return sentence.split(": ")[0].removeprefix("Checks for ").removeprefix("Reports ")
 
-    def report(self, node: cst.CSTNode, **message_args: str) -> None:
-        self.reports.append(Report(self.code, node, self.message.format(**message_args)))
+    def report(self, node: cst.CSTNode, **message_args: str | LineOf) -> None:
+        """Report at `node`; a `LineOf(other)` argument is filled with the line of `other`."""
+        self.reports.append(Report(self.code, node, self.message, message_args))

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from asynclint.positions import locate
 from asynclint.semantic.model import SemanticModel
 from asynclint.semantic.scopes import Binding, BindingKind
 
@@ -188,7 +187,7 @@ class LoopAnalysis:
             node = parent  # type: ignore[assignment]
 
     def describe(self, loop: cst.CSTNode) -> str:
-        """`for user in users` (line 12), for messages."""
+        """`for user in users`, for messages (the rule adds the line with `LineOf(loop)`)."""
         code = self.semantic.module.code_for_node
         if isinstance(loop, cst.While):
             header = f"while {_short(code(loop.test))}"
@@ -196,8 +195,7 @@ class LoopAnalysis:
             for_in = loop if isinstance(loop, cst.For) else loop.for_in  # type: ignore[attr-defined]
             keyword = "async for" if for_in.asynchronous else "for"
             header = f"{keyword} {_short(code(for_in.target))} in {_short(code(for_in.iter))}"
-        span = locate(self.semantic.module, [loop]).get(id(loop))
-        return f"`{header}` (line {span[0][0]})" if span else f"`{header}`"
+        return f"`{header}`"
 
 
 def _fixed(binding: Binding) -> bool:

@@ -4,7 +4,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from asynclint.rule import Rule
+from asynclint.rule import LineOf, Rule
 from asynclint.rules._loops import LoopAnalysis, one_off_module
 
 _ASYNCPG = ("asyncpg.Connection", "asyncpg.Pool", "asyncpg.pool.PoolConnectionProxy")
@@ -81,7 +81,10 @@ class NPlusOneQuery(Rule):
 
     code = "ASL301"
     name = "n-plus-one-query"
-    message = "`{callee}` runs one query per iteration of {loop}; batch them into one: {batch}"
+    message = (
+        "`{callee}` runs one query per iteration of {loop} (line {loop_line}); "
+        "batch them into one: {batch}"
+    )
     fix_title = "Batch the lookups into one query"
 
     @cached_property
@@ -101,7 +104,13 @@ class NPlusOneQuery(Rule):
         loop = self.loops.depends_on(node)
         if loop is not None:
             batch = DB_QUERIES.get(matched[0], "`IN (...)` or `= ANY($1)`")
-            self.report(node, callee=matched[0], loop=self.loops.describe(loop), batch=batch)
+            self.report(
+                node,
+                callee=matched[0],
+                loop=self.loops.describe(loop),
+                loop_line=LineOf(loop),
+                batch=batch,
+            )
 
     @cached_property
     def queries(self) -> frozenset[str]:

@@ -4,7 +4,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from asynclint.rule import Rule
+from asynclint.rule import LineOf, Rule
 from asynclint.rules._calls import HTTP_VERBS
 from asynclint.rules._loops import LoopAnalysis, one_off_module
 
@@ -70,8 +70,8 @@ class SequentialAwaitInLoop(Rule):
     code = "ASL302"
     name = "sequential-await-in-loop"
     message = (
-        "`{callee}` is awaited once per iteration of {loop}, one request after another: "
-        "send them concurrently with `asyncio.gather` and an `asyncio.Semaphore`"
+        "`{callee}` is awaited once per iteration of {loop} (line {loop_line}), one request "
+        "after another: send them concurrently with `asyncio.gather` and an `asyncio.Semaphore`"
     )
     fix_title = "Use `asyncio.gather` with a semaphore to bound concurrency"
     requires_text = ("httpx", "aiohttp")
@@ -89,7 +89,9 @@ class SequentialAwaitInLoop(Rule):
             return
         loop = self.loops.depends_on(node)
         if loop is not None:
-            self.report(node, callee=matched[0], loop=self.loops.describe(loop))
+            self.report(
+                node, callee=matched[0], loop=self.loops.describe(loop), loop_line=LineOf(loop)
+            )
 
     def _awaited(self, node: cst.Call) -> bool:
         """`await client.get(...)`, or aiohttp's `async with session.get(...) as response`."""
