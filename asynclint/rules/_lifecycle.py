@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.semantic.fastapi import Role
+from asynclint.semantic.walker import code_children
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -179,7 +180,7 @@ def uses(semantic: SemanticModel, function: Scope, name: str) -> Iterator[cst.Na
                 if scope is not None and scope.lookup(name) is bindings:
                     yield node
             continue
-        stack.extend(node.children)
+        stack.extend(code_children(node))
 
 
 def _is_read(semantic: SemanticModel, name: cst.Name) -> bool:

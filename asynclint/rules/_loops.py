@@ -15,6 +15,7 @@ import libcst as cst
 
 from asynclint.semantic.model import SemanticModel
 from asynclint.semantic.scopes import Binding, BindingKind
+from asynclint.semantic.walker import code_children
 
 Comprehension = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _LITERALS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
@@ -35,7 +36,7 @@ def names_in(node: cst.CSTNode) -> Iterator[str]:
         elif isinstance(current, (cst.Attribute, cst.Arg)):
             stack.append(current.value)
         else:
-            stack.extend(current.children)
+            stack.extend(code_children(current))
 
 
 def assignments(body: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, cst.CSTNode, bool]]:
@@ -57,7 +58,7 @@ def assignments(body: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, cst.CST
         elif isinstance(node, cst.NamedExpr):
             yield node.target, node.value, False
         if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(node.children)
+            stack.extend(code_children(node))
 
 
 def target_names(target: cst.CSTNode) -> set[str]:
