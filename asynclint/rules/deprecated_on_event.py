@@ -59,8 +59,8 @@ class DeprecatedOnEvent(Rule):
     code = "ASL501"
     name = "deprecated-on-event"
     message = (
-        "`{method}({event})` registers a deprecated {phase} hook, never called once the app "
-        "has a `lifespan`: move this code into a `lifespan` context manager"
+        "`{method}({event})` registers a deprecated {phase} hook (ignored as soon as the app "
+        "gets a `lifespan`): move this code into a `lifespan` context manager"
     )
     fix_title = "Move the hook into a `lifespan` async context manager passed to `FastAPI(...)`"
     requires_text = ("on_event", "add_event_handler")
