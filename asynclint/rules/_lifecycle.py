@@ -233,3 +233,17 @@ def in_finally(semantic: SemanticModel, node: cst.CSTNode, function: cst.CSTNode
             return True
         child, parent = parent, semantic.parent_of(parent)
     return False
+
+
+def built_per_request(
+    semantic: SemanticModel, call: cst.Call, table: frozenset[str]
+) -> tuple[str, str] | None:
+    """(what `call` constructs, the handler it runs in) when it is built anew for each request."""
+    callee = constructor(semantic, call, table)
+    if callee is None:
+        return None
+    handler = request_handler(semantic, call)
+    if handler is None or outlives_request(semantic, call):
+        return None
+    scope, role = handler
+    return callee, f"{role.value} `{scope.name}`"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.rule import Rule
-from asynclint.rules._lifecycle import CLIENTS, constructor, outlives_request, request_handler
+from asynclint.rules._lifecycle import CLIENTS, built_per_request
 
 
 class ClientPerRequest(Rule):
@@ -68,11 +68,6 @@ class ClientPerRequest(Rule):
     requires_text = ("Client", "Session", "session")
 
     def visit_Call(self, node: cst.Call) -> None:
-        callee = constructor(self.semantic, node, CLIENTS)
-        if callee is None:
-            return
-        handler = request_handler(self.semantic, node)
-        if handler is None or outlives_request(self.semantic, node):
-            return
-        scope, role = handler
-        self.report(node, callee=callee, context=f"{role.value} `{scope.name}`")
+        found = built_per_request(self.semantic, node, CLIENTS)
+        if found is not None:
+            self.report(node, callee=found[0], context=found[1])

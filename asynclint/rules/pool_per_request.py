@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.rule import Rule
-from asynclint.rules._lifecycle import POOLS, constructor, outlives_request, request_handler
+from asynclint.rules._lifecycle import POOLS, built_per_request
 
 
 class PoolPerRequest(Rule):
@@ -79,14 +79,9 @@ class PoolPerRequest(Rule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        callee = constructor(self.semantic, node, POOLS)
-        if callee is None or _shares_a_pool(node):
-            return
-        handler = request_handler(self.semantic, node)
-        if handler is None or outlives_request(self.semantic, node):
-            return
-        scope, role = handler
-        self.report(node, callee=callee, context=f"{role.value} `{scope.name}`")
+        found = built_per_request(self.semantic, node, POOLS)
+        if found is not None and not _shares_a_pool(node):
+            self.report(node, callee=found[0], context=found[1])
 
 
 def _shares_a_pool(call: cst.Call) -> bool:
