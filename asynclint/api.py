@@ -82,7 +82,10 @@ def _check_paths(paths: Sequence[Path], config: Config, force_exclude: bool) -> 
     names = {path: project_module_name(path, config.root) for path in found.files}
     segments = {part for name in names.values() for part in name.split(".")}
     analyses: list[tuple[Path, FileAnalysis | FileResult]] = []
-    for path in found.files:
+    index = ProjectIndex()
+    # Shallow modules first (`app/db.py`, `app/api/deps.py` before `app/api/routes/users.py`): the
+    # modules others import from are usually there, so most answers are known on the first pass.
+    for path in sorted(found.files, key=lambda p: (len(p.parts), p)):
         filename = display_path(path, cwd)
         try:
             source = path.read_bytes()
@@ -90,15 +93,14 @@ def _check_paths(paths: Sequence[Path], config: Config, force_exclude: bool) -> 
             detail = f"Cannot read: {error.strerror or error}"
             analyses.append((path, _unreadable(filename, detail)))
             continue
-        analysis = analyse_file(source, filename, config, module_name=names[path], rules=rules)
+        analysis = analyse_file(
+            source, filename, config, module_name=names[path], rules=rules, project=index
+        )
+        if analysis.summary:
+            index.add(analysis.summary.library_types_only(segments))
         if not any(q.split(".", 1)[0] in segments for q in analysis.queries):
             analysis.checker.module = None  # nothing to learn from other modules: free the tree
         analyses.append((path, analysis))
-    index = ProjectIndex(
-        a.summary.library_types_only(segments)
-        for _, a in analyses
-        if isinstance(a, FileAnalysis) and a.summary
-    )
     for path, analysis in analyses:
         if isinstance(analysis, FileAnalysis):
             if analysis.checker.module is not None and any(map(index.knows, analysis.queries)):

@@ -338,9 +338,10 @@ def analyse_file(
     *,
     module_name: str,
     rules: Sequence[type[Rule]],
+    project: ProjectIndex | None = None,
 ) -> FileAnalysis:
     checker = _Checker(source, filename, config, module_name)
-    checker.run(rules, summarize=True)
+    checker.run(rules, project, summarize=True)
     checker.result.diagnostics.sort(key=lambda d: d.sort_key)
     return FileAnalysis(checker, checker.summary, checker.queries)
 

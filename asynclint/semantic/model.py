@@ -40,7 +40,7 @@ class SemanticModel:
         self.module = module
         self.module_name = module_name
         self.project = project
-        #: Names imported from other modules whose types this file asked about.
+        #: Names imported from other modules whose types this file asked about, unanswered.
         self.external_queries: set[str] = set()
         result = Walker(module_name, {cst.Call, cst.FunctionDef, *collect}).walk(module)
         self.module_scope = result.module_scope
@@ -92,14 +92,17 @@ class SemanticModel:
         """What another module of the project says about `qname` (kind: value/result/alias)."""
         if qname.startswith(self.module_name + "."):
             return frozenset()
-        self.external_queries.add(qname)
-        if self.project is None:
-            return frozenset()
-        if kind == "value":
-            return self.project.value_types(qname)
-        if kind == "result":
-            return self.project.result_types(qname)
-        return self.project.alias_param_types(qname)
+        answer: frozenset[str] = frozenset()
+        if self.project is not None:
+            if kind == "value":
+                answer = self.project.value_types(qname)
+            elif kind == "result":
+                answer = self.project.result_types(qname)
+            else:
+                answer = self.project.alias_param_types(qname)
+        if not answer:
+            self.external_queries.add(qname)  # unanswered (yet): maybe a later module knows
+        return answer
 
     def local_function(self, node: cst.CSTNode | None) -> cst.FunctionDef | None:
         """The `def` in this file that a name refers to, if exactly one."""

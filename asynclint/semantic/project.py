@@ -108,14 +108,17 @@ class ProjectIndex:
     when that suffix is unique.
     """
 
-    def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
+    def __init__(self, summaries: Iterable[ModuleSummary] = ()) -> None:
         self.by_suffix: dict[str, list[ModuleSummary]] = {}
         for summary in summaries:
-            if not summary:
-                continue
-            parts = summary.module.split(".")
-            for start in range(len(parts)):
-                self.by_suffix.setdefault(".".join(parts[start:]), []).append(summary)
+            self.add(summary)
+
+    def add(self, summary: ModuleSummary) -> None:
+        if not summary:
+            return
+        parts = summary.module.split(".")
+        for start in range(len(parts)):
+            self.by_suffix.setdefault(".".join(parts[start:]), []).append(summary)
 
     def _module(self, name: str) -> ModuleSummary | None:
         found = self.by_suffix.get(name)
