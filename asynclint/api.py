@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from asynclint.config import Config
-from asynclint.diagnostic import CheckResult, Diagnostic, FileResult, Location
+from asynclint.diagnostic import CheckResult, FileResult
 from asynclint.engine import (
     FileAnalysis,
     analyse_file,
@@ -16,30 +16,12 @@ from asynclint.engine import (
     enabled_rules,
     module_name_for,
     reanalyse,
+    unreadable_file,
 )
 from asynclint.files import discover
-from asynclint.rules import load_rules
 from asynclint.semantic.project import ProjectIndex
 
 __all__ = ["CheckResult", "Config", "check_paths", "check_source"]
-
-
-def _unreadable(filename: str, detail: str) -> FileResult:
-    rule = load_rules()["ASL002"]
-    return FileResult(
-        filename,
-        [
-            Diagnostic(
-                filename=filename,
-                code="ASL002",
-                name=rule.name,
-                message=rule.message.format(detail=detail),
-                location=Location(1, 1),
-                end_location=Location(1, 1),
-                url=rule.url(),
-            )
-        ],
-    )
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -78,7 +60,7 @@ def _check_paths(paths: Sequence[Path], config: Config, force_exclude: bool) -> 
     cwd = Path.cwd()
     result = CheckResult()
     for path, message in found.errors:
-        result.files.append(_unreadable(display_path(path, cwd), message))
+        result.files.append(unreadable_file(display_path(path, cwd), message))
     names = {path: project_module_name(path, config.root) for path in found.files}
     segments = {part for name in names.values() for part in name.split(".")}
     analyses: list[tuple[Path, FileAnalysis | FileResult]] = []
@@ -91,7 +73,7 @@ def _check_paths(paths: Sequence[Path], config: Config, force_exclude: bool) -> 
             source = path.read_bytes()
         except OSError as error:
             detail = f"Cannot read: {error.strerror or error}"
-            analyses.append((path, _unreadable(filename, detail)))
+            analyses.append((path, unreadable_file(filename, detail)))
             continue
         analysis = analyse_file(
             source, filename, config, module_name=names[path], rules=rules, project=index

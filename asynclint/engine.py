@@ -323,12 +323,23 @@ class FileAnalysis:
     """Phase one of a project run: findings from this file alone, and what it tells others."""
 
     checker: _Checker
-    summary: ModuleSummary | None
-    queries: frozenset[str]
 
     @property
     def result(self) -> FileResult:
         return self.checker.result
+
+    @property
+    def summary(self) -> ModuleSummary | None:
+        return self.checker.summary
+
+    @property
+    def queries(self) -> frozenset[str]:
+        return self.checker.queries
+
+
+def unreadable_file(filename: str, detail: str) -> FileResult:
+    """An ASL002 finding for a file that could not even be read."""
+    return _Checker(b"", filename, Config(), "").engine_finding("ASL002", detail)
 
 
 def analyse_file(
@@ -343,7 +354,7 @@ def analyse_file(
     checker = _Checker(source, filename, config, module_name)
     checker.run(rules, project, summarize=True)
     checker.result.diagnostics.sort(key=lambda d: d.sort_key)
-    return FileAnalysis(checker, checker.summary, checker.queries)
+    return FileAnalysis(checker)
 
 
 def reanalyse(analysis: FileAnalysis, rules: Sequence[type[Rule]], project: ProjectIndex) -> None:
@@ -353,6 +364,7 @@ def reanalyse(analysis: FileAnalysis, rules: Sequence[type[Rule]], project: Proj
     checker.text, checker.module = old.text, old.module
     checker.analyse_module(rules, project)
     checker.result.diagnostics.sort(key=lambda d: d.sort_key)
+    checker.summary, checker.queries = old.summary, old.queries
     analysis.checker = checker
 
 
