@@ -7,18 +7,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.rules._loops import dependent_names, names_in
+from asynclint.semantic.tables import REQUEST_TYPES as REQUEST
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
-
-REQUEST = frozenset(
-    {
-        "fastapi.Request",
-        "starlette.requests.Request",
-        "fastapi.WebSocket",
-        "starlette.websockets.WebSocket",
-    }
-)
 
 
 def request_params(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.semantic.fastapi import Role
+from asynclint.semantic.tables import REQUEST_TYPES
 from asynclint.semantic.walker import code_children
 
 if TYPE_CHECKING:
@@ -62,16 +63,6 @@ BORROWING_CALLS = frozenset(
 #: Decorators that turn a function into a cached singleton factory.
 CACHING_DECORATORS = frozenset(
     {"functools.lru_cache", "functools.cache", "async_lru.alru_cache", "cachetools.cached"}
-)
-
-#: `request.state` lives as long as the request: storing a client there keeps nothing.
-REQUEST_TYPES = frozenset(
-    {
-        "fastapi.Request",
-        "fastapi.WebSocket",
-        "starlette.requests.Request",
-        "starlette.websockets.WebSocket",
-    }
 )
 
 _LOCAL_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)

@@ -137,6 +137,15 @@ FIRST_ARG_WRAPPERS = frozenset(
 )
 
 APP_TYPES = frozenset({"fastapi.FastAPI", "fastapi.APIRouter"})
+# What a handler receives for the request itself: its data, and a `state` that lives one request.
+REQUEST_TYPES = frozenset(
+    {
+        "fastapi.Request",
+        "fastapi.WebSocket",
+        "starlette.requests.Request",
+        "starlette.websockets.WebSocket",
+    }
+)
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security"})
 
 # Callables that run their first callable argument in a worker thread.
