@@ -18,7 +18,7 @@ import libcst as cst
 
 from asynclint.config import Config
 from asynclint.diagnostic import Diagnostic, FileResult, Location
-from asynclint.positions import locate
+from asynclint.positions import ParentOf, locate
 from asynclint.rule import Report, Rule
 from asynclint.rules import load_rules
 from asynclint.semantic.model import SemanticModel
@@ -172,7 +172,7 @@ class _Checker:
                 self.summary = summarize_module(model)
                 self.queries = frozenset(model.external_queries)
             if reports:
-                self.add_reports(self.module, reports)
+                self.add_reports(self.module, reports, model.parent_of)
         except RecursionError:
             self.engine_finding("ASL002", "Too deeply nested to analyse")
         except Exception as error:  # a bug of ours must cost one file, not the run
@@ -202,8 +202,11 @@ class _Checker:
                     method(node)
         return model, [report for instance in instances for report in instance.reports]
 
-    def add_reports(self, module: cst.Module, reports: list[Report]) -> None:
-        spans = locate(module, [n for r in reports for n in (r.node, *r.extra_nodes())])
+    def add_reports(
+        self, module: cst.Module, reports: list[Report], parent_of: ParentOf | None = None
+    ) -> None:
+        nodes = [n for r in reports for n in (r.node, *r.extra_nodes())]
+        spans = locate(module, nodes, parent_of, self.text)
         lines = self.text.splitlines()
         noqa = parse_suppressions(self.text)
         rules = _rule_classes()
