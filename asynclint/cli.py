@@ -39,8 +39,24 @@ def _load(config_file: Path | None, paths: tuple[Path, ...]) -> Config:
         config_file = find_pyproject(start if start.exists() else Path.cwd())
     config = load_config(config_file)
     if config_file is None:
-        config = config.with_overrides(root=Path.cwd())
+        config = config.with_overrides(root=_default_root(paths))
     return config
+
+
+def _default_root(paths: tuple[Path, ...]) -> Path:
+    """Without a config file: the working directory, or the paths' common folder outside it.
+
+    Modules are named from the root (`app.deps`), so `asynclint check ~/src/shop` from
+    elsewhere still knows that `from app.deps import HttpClient` is `shop/app/deps.py`.
+    """
+    cwd = Path.cwd()
+    folders = [(p if p.is_dir() else p.parent).resolve() for p in paths if p.exists()]
+    if not folders or all(f == cwd or cwd in f.parents for f in folders):
+        return cwd
+    try:
+        return Path(os.path.commonpath(folders))
+    except ValueError:  # different drives on Windows
+        return cwd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

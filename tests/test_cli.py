@@ -129,3 +129,27 @@ def test_rules_and_rule(project: Path) -> None:
 def test_missing_path_is_reported_not_crashed(project: Path) -> None:
     code, out = run("check", "nope.py")
     assert code == 1 and "ASL002" in out
+
+
+def test_project_checked_from_another_folder_names_modules_from_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`from app.deps import Db` is found in shop/app/deps.py when run as `check ~/shop`."""
+    shop = tmp_path / "shop"
+    (shop / "app" / "routers").mkdir(parents=True)  # namespace packages: no __init__.py
+    (shop / "app" / "deps.py").write_text(
+        "from typing import Annotated\nfrom fastapi import Depends\n"
+        "from sqlalchemy.orm import Session\n\n"
+        "def get_db():\n    yield Session()\n\n"
+        "Db = Annotated[Session, Depends(get_db)]\n"
+    )
+    (shop / "app" / "routers" / "users.py").write_text(
+        "from fastapi import APIRouter\nfrom app.deps import Db\n\nrouter = APIRouter()\n\n"
+        "@router.get('/u')\nasync def users(db: Db):\n    return db.execute('select 1')\n"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, out = run("check", str(shop), "--output-format", "json")
+    assert code == 1
+    assert [(d["code"], d["location"]["row"]) for d in json.loads(out)] == [("ASL105", 8)]
