@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from asynclint.semantic.origins import is_injected
 from asynclint.semantic.scopes import BindingKind, Scope, ScopeKind
 from asynclint.semantic.tables import (
     APP_TYPES,
@@ -44,6 +45,7 @@ _INTERESTING_ATTRIBUTES = (
 class Role(enum.Enum):
     ROUTE = "route"
     DEPENDENCY = "dependency"
+    HANDLER = "handler"  # a route or dependency registered elsewhere: FastAPI fills its params
     MIDDLEWARE = "middleware"
     EXCEPTION_HANDLER = "exception handler"
     LIFESPAN = "lifespan"
@@ -68,6 +70,10 @@ class FastAPIModel:
                 self._decorator(func, decorator.decorator)
         for call in model.nodes(cst.Call):
             self._call(call)
+        # A dependency or route registered in another module: its parameters are `Depends`.
+        for func in model.nodes(cst.FunctionDef):
+            if id(func) not in self.roles and _takes_injected(model, func):
+                self.roles[id(func)] = Role.HANDLER
 
     @property
     def is_script(self) -> bool:
@@ -158,6 +164,14 @@ class FastAPIModel:
         elif method == "add_event_handler" and self.is_app(call.func.value):
             role = Role.SHUTDOWN if _first_string(call) == "shutdown" else Role.STARTUP
             self._mark(_argument(call, 1, "func"), role)
+
+
+def _takes_injected(model: SemanticModel, func: cst.FunctionDef) -> bool:
+    params = func.params
+    return any(
+        is_injected(model, param)
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params)
+    )
 
 
 def _decorator_name(decorator: cst.BaseExpression) -> str | None:

@@ -7,6 +7,7 @@ the return annotation of `f` or the values it returns or yields.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -189,15 +190,34 @@ def _depends_target(model: SemanticModel, node: cst.CSTNode | None) -> cst.CSTNo
 
 
 def _annotated_dependency(model: SemanticModel, annotation: cst.CSTNode) -> cst.CSTNode | None:
+    for call in _annotated_depends(model, annotation):
+        target = _depends_target(model, call)
+        if target is not None:
+            return target
+    return None
+
+
+def _annotated_depends(model: SemanticModel, annotation: cst.CSTNode) -> Iterator[cst.Call]:
+    """The `Depends(...)` calls in `Annotated[T, Depends(f)]`, also through a module alias."""
     annotation = _alias_target(model, annotation)
     if not isinstance(annotation, cst.Subscript) or _typing_name(model, annotation) != "Annotated":
-        return None
+        return
     for element in annotation.slice[1:]:
         if isinstance(element.slice, cst.Index):
-            target = _depends_target(model, element.slice.value)
-            if target is not None:
-                return target
-    return None
+            value = element.slice.value
+            if isinstance(value, cst.Call) and model.qualified_names(value.func) & DEPENDS:
+                yield value
+
+
+def is_injected(model: SemanticModel, param: cst.Param) -> bool:
+    """FastAPI fills `param` by dependency injection: `= Depends(f)`, `Annotated[T, Depends()]`."""
+    default = param.default
+    if isinstance(default, cst.Call) and model.qualified_names(default.func) & DEPENDS:
+        return True
+    annotation = param.annotation.annotation if param.annotation is not None else None
+    if not isinstance(annotation, (cst.Name, cst.Subscript)):
+        return False
+    return next(_annotated_depends(model, annotation), None) is not None
 
 
 def _alias_target(model: SemanticModel, node: cst.CSTNode) -> cst.CSTNode:
