@@ -19,7 +19,7 @@ from asynclint.engine import (
     unreadable_file,
 )
 from asynclint.files import discover
-from asynclint.semantic.project import ProjectIndex
+from asynclint.semantic.project import ModuleSummary, ProjectIndex
 
 __all__ = ["CheckResult", "Config", "check_paths", "check_source"]
 
@@ -64,7 +64,7 @@ def _check_paths(paths: Sequence[Path], config: Config, force_exclude: bool) -> 
     names = {path: project_module_name(path, config.root) for path in found.files}
     segments = {part for name in names.values() for part in name.split(".")}
     analyses: list[tuple[Path, FileAnalysis | FileResult]] = []
-    index = ProjectIndex()
+    index = ProjectIndex(modules=names.values())
     # Shallow modules first (`app/db.py`, `app/api/deps.py` before `app/api/routes/users.py`): the
     # modules others import from are usually there, so most answers are known on the first pass.
     for path in sorted(found.files, key=lambda p: (len(p.parts), p)):
@@ -78,10 +78,13 @@ def _check_paths(paths: Sequence[Path], config: Config, force_exclude: bool) -> 
         analysis = analyse_file(
             source, filename, config, module_name=names[path], rules=rules, project=index
         )
-        if analysis.summary:
-            index.add(analysis.summary.library_types_only(segments))
-        if not any(q.split(".", 1)[0] in segments for q in analysis.queries):
-            analysis.checker.module = None  # nothing to learn from other modules: free the tree
+        index.add(
+            analysis.summary.library_types_only(segments)
+            if analysis.summary
+            else ModuleSummary(names[path])
+        )
+        if not any(map(index.pending, analysis.queries)):
+            analysis.checker.module = None  # nothing more to learn from other modules: free it
         analyses.append((path, analysis))
     for path, analysis in analyses:
         if isinstance(analysis, FileAnalysis):

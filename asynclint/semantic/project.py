@@ -100,6 +100,11 @@ def summarize(model: SemanticModel) -> ModuleSummary:
     return summary
 
 
+def _suffixes(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[start:]) for start in range(len(parts))]
+
+
 class ProjectIndex:
     """Summaries of every module checked in this run.
 
@@ -108,17 +113,37 @@ class ProjectIndex:
     when that suffix is unique.
     """
 
-    def __init__(self, summaries: Iterable[ModuleSummary] = ()) -> None:
+    def __init__(
+        self, summaries: Iterable[ModuleSummary] = (), modules: Iterable[str] = ()
+    ) -> None:
         self.by_suffix: dict[str, list[ModuleSummary]] = {}
+        self.to_come: dict[str, int] = {}  # suffix -> modules of the run not summarised yet
+        for module in modules:
+            for suffix in _suffixes(module):
+                self.to_come[suffix] = self.to_come.get(suffix, 0) + 1
         for summary in summaries:
             self.add(summary)
 
     def add(self, summary: ModuleSummary) -> None:
-        if not summary:
-            return
-        parts = summary.module.split(".")
-        for start in range(len(parts)):
-            self.by_suffix.setdefault(".".join(parts[start:]), []).append(summary)
+        """Index a module's summary (also an empty one: its module is done)."""
+        for suffix in _suffixes(summary.module):
+            if self.to_come.get(suffix):
+                self.to_come[suffix] -= 1
+            if summary:
+                self.by_suffix.setdefault(suffix, []).append(summary)
+
+    def pending(self, qname: str) -> bool:
+        """A module still to be summarised may answer `qname` (directly or by a re-export)."""
+        for _ in range(6):
+            module, _, name = qname.rpartition(".")
+            if self.to_come.get(module):
+                return True
+            summary = self._module(module)
+            target = summary.reexports.get(name) if summary is not None else None
+            if target is None:
+                return False
+            qname = target
+        return False
 
     def _module(self, name: str) -> ModuleSummary | None:
         found = self.by_suffix.get(name)
