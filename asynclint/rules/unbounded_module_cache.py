@@ -6,13 +6,22 @@ import libcst as cst
 
 from asynclint.rule import Rule
 from asynclint.rules._cache_keys import request_params
-from asynclint.rules._loops import dependent_names, names_in
+from asynclint.rules._loops import assignments, dependent_names, names_in, target_names
 from asynclint.semantic.scopes import BindingKind, Scope, ScopeKind
+from asynclint.semantic.walker import code_children
 
 CONTAINERS = frozenset(
     {"builtins.dict", "builtins.list", "builtins.set", "collections.OrderedDict"}
 )
 DEFAULTDICT = "collections.defaultdict"
+#: Calls whose value is new every time: keys made from them never repeat.
+FRESH = frozenset(
+    {
+        "uuid.uuid1", "uuid.uuid4", "time.time", "time.time_ns", "time.monotonic",
+        "time.perf_counter", "datetime.datetime.now", "datetime.datetime.utcnow",
+        "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes", "builtins.id",
+    }
+)  # fmt: skip
 GROW = frozenset({"append", "add", "extend", "insert", "update", "setdefault"})
 SHRINK = frozenset({"pop", "popitem", "clear", "remove", "discard", "popleft"})
 
@@ -31,6 +40,8 @@ class UnboundedModuleCache(Rule):
     functions add to (`x[k] = v`, `x[k] += 1`, `append/add/extend/insert/update/setdefault`,
     `|=`, reading a missing key of a `defaultdict`) and that nothing bounds: no `pop`,
     `popitem`, `del x[k]`, `clear`, `remove`, `discard`, reset, or `len(x)` check in the module.
+    Reported when the new keys come from request data, or are new on every call (`uuid4()`,
+    `time.time()`) while nothing passed in chooses them.
 
     ## Why is this bad?
     A module-level dict lives as long as the worker. Keyed by request data (a user id, a cache
@@ -175,7 +186,9 @@ class UnboundedModuleCache(Rule):
                 self._grow(target.value, target, values)
 
     def _request_keys(self, sites: list[Growth]) -> tuple[str, str] | None:
-        """The function that grows it with keys from request data, and where they come from."""
+        """The function that grows it with keys that keep changing, and where they come from:
+        request data, the arguments of a coroutine serving the app, or values new on each call.
+        """
         for site in sites:
             func = site.scope.node
             carriers, where = request_params(self.semantic, func)
@@ -185,7 +198,63 @@ class UnboundedModuleCache(Rule):
             if params:
                 shown = "`, `".join(params)
                 return site.scope.name, f"its keys come from request data (`{shown}` {where})"
+        for site in sites:
+            call = self._fresh_keys(site)
+            if call:
+                return site.scope.name, f"its keys are new on every call (made from `{call}()`)"
         return None
+
+    def _fresh_keys(self, site: Growth) -> str | None:
+        """Keys made from `uuid4()`, `time.time()`... and nothing passed in: each call adds one.
+
+        The call that makes them, if so.
+        """
+        func = site.scope.node
+        if not isinstance(func, cst.FunctionDef):
+            return None
+        role = self.semantic.fastapi.role(func)
+        if role is not None and not role.per_request:
+            return None  # a startup hook runs once
+        made: dict[str, str] = {}  # name -> the call its value comes from
+        for target, value, _ in assignments(func.body):
+            call = self._fresh_call(value)
+            if call:
+                made.update(dict.fromkeys(target_names(target), call))
+        keys = [part for key in site.keys for part in _key_parts(key)]
+        read = {n for key in keys for n in names_in(key)}
+        params = func.params
+        passed = {
+            p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+        }
+        if read & dependent_names(func.body, passed):
+            return None  # the caller chooses the key, at least sometimes
+        direct = next(filter(None, map(self._fresh_call, keys)), None)
+        if direct:
+            return direct
+        sources = [n for n in sorted(made) if read & dependent_names(func.body, {n})]
+        return made[sources[0]] if sources else None
+
+    def _fresh_call(self, node: cst.CSTNode) -> str | None:
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.Call):
+                found = self.semantic.qualified_names(current.func) & FRESH
+                if found:
+                    return min(found)
+            stack.extend(code_children(current))
+        return None
+
+
+def _key_parts(key: cst.CSTNode) -> list[cst.CSTNode]:
+    """The parts of what `update(...)`/`extend(...)` add that become keys or items."""
+    if isinstance(key, cst.DictComp):
+        return [key.key]
+    if isinstance(key, cst.Dict):
+        return [e.key for e in key.elements if isinstance(e, cst.DictElement)]
+    if isinstance(key, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        return [key.elt]
+    return [key]
 
 
 def _returns_param(function: Scope) -> bool:
