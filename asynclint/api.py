@@ -61,7 +61,9 @@ def _check_paths(paths: Sequence[Path], config: Config, force_exclude: bool) -> 
     result = CheckResult()
     for path, message in found.errors:
         result.files.append(unreadable_file(display_path(path, cwd), message))
-    names = {path: project_module_name(path, config.root) for path in found.files}
+    root = config.root.resolve()
+    resolved = {path: path.resolve() for path in found.files}
+    names = {path: project_module_name(resolved[path], root) for path in found.files}
     segments = {part for name in names.values() for part in name.split(".")}
     analyses: list[tuple[Path, FileAnalysis | FileResult]] = []
     index = ProjectIndex(modules=names.values())
@@ -94,7 +96,7 @@ def _check_paths(paths: Sequence[Path], config: Config, force_exclude: bool) -> 
             file_result = analysis.result
         else:
             file_result = analysis
-        ignored = config.ignored_for(_relative_to_root(path, config.root))
+        ignored = config.ignored_for(_relative_to_root(resolved.get(path, path), root))
         if ignored:
             file_result.diagnostics = [
                 d for d in file_result.diagnostics if not d.code.startswith(tuple(ignored))
@@ -104,9 +106,9 @@ def _check_paths(paths: Sequence[Path], config: Config, force_exclude: bool) -> 
 
 
 def project_module_name(path: Path, root: Path) -> str:
-    """`backend.app.db` for backend/app/db.py under the project root."""
+    """`backend.app.db` for backend/app/db.py under the project root (both paths resolved)."""
     try:
-        relative = path.resolve().relative_to(root.resolve())
+        relative = path.relative_to(root)
     except ValueError:
         return module_name_for(path)
     parts = [*relative.parent.parts, relative.stem] if relative.name else []
@@ -117,6 +119,6 @@ def project_module_name(path: Path, root: Path) -> str:
 
 def _relative_to_root(path: Path, root: Path) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()

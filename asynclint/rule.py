@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -23,6 +24,15 @@ class FixAvailability(enum.Enum):
     NEVER = "never"
     SOMETIMES = "sometimes"
     ALWAYS = "always"
+
+
+@functools.cache
+def _visited_types(cls: type) -> dict[str, str]:
+    return {
+        attr[len("visit_") :]: attr
+        for attr in dir(cls)
+        if attr.startswith("visit_") and callable(getattr(cls, attr))
+    }
 
 
 class RuleError(Exception):
@@ -107,11 +117,7 @@ class Rule:
     @classmethod
     def visited_types(cls) -> dict[str, str]:
         """Node type name -> method name, for every `visit_<Type>` the rule defines."""
-        return {
-            attr[len("visit_") :]: attr
-            for attr in dir(cls)
-            if attr.startswith("visit_") and callable(getattr(cls, attr))
-        }
+        return _visited_types(cls)
 
     @classmethod
     def applies_to(cls, text: str) -> bool:
