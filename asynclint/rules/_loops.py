@@ -171,8 +171,53 @@ class LoopAnalysis:
         if not read:
             return None
         for loop in self.enclosing(call):
-            if read & self.varying(loop):
+            varying = self.varying(loop)
+            if any(self._varies_at(call, loop, name, varying) for name in read & varying):
                 return loop
+        return None
+
+    def _varies_at(
+        self, call: cst.CSTNode, loop: cst.CSTNode, name: str, varying: frozenset[str]
+    ) -> bool:
+        """`name` varies where `call` reads it, judged by the `name = ...` statement that last
+        runs before it (`stmt = select(Org).where(Org.id == org_id)` is loop-invariant even
+        when `stmt` held a per-row query earlier in the body)."""
+        value = self._reaching_value(call, loop, name)
+        if value is None or (isinstance(loop, cst.While) and self._drains(value)):
+            return True
+        return bool(set(names_in(value)) & (varying - {name}))
+
+    def _reaching_value(
+        self, node: cst.CSTNode, loop: cst.CSTNode, name: str
+    ) -> cst.BaseExpression | None:
+        """The value of the last plain `name = value` before `node` in its enclosing blocks
+        within `loop`; None when there is none, or an earlier statement may rebind it."""
+        child, parent = node, self.semantic.parent_of(node)
+        while parent is not None and parent is not loop:
+            if isinstance(parent, cst.IndentedBlock):
+                index = next(i for i, s in enumerate(parent.body) if s is child)
+                for statement in reversed(parent.body[:index]):
+                    if not isinstance(statement, cst.SimpleStatementLine):
+                        if name in {
+                            n for t, _, _ in assignments(statement) for n in target_names(t)
+                        }:
+                            return None
+                        continue
+                    for small in reversed(statement.body):
+                        if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                            targets = (
+                                [small.target]
+                                if not isinstance(small, cst.Assign)
+                                else [t.target for t in small.targets]
+                            )
+                            if any(name in target_names(t) for t in targets):
+                                plain = (
+                                    isinstance(small, cst.Assign)
+                                    and len(targets) == 1
+                                    and isinstance(targets[0], cst.Name)
+                                )
+                                return small.value if plain else None
+            child, parent = parent, self.semantic.parent_of(parent)
         return None
 
     def _chain(self, call: cst.Call) -> Iterator[cst.Call]:
