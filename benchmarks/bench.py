@@ -13,6 +13,11 @@ times ``libcst.parse_module`` over all files and ``asynclint.api.check_paths`` (
 ``asynclint check`` runs: both project phases) over the same files, best of R runs each,
 alternating which goes first, with a ``gc.collect()`` before every run.
 
+The same runs are also made *interleaved*: asynclint checks the files while a bare parse of
+each file is timed just before asynclint parses it, so both figures come from the same
+seconds of the machine's life (shared machines drift by tens of percent between runs). The
+interleaved ratio is the median over the R runs.
+
 ``--manifest`` takes the ``manifest.json`` written by ``make_corpus.py`` and reports
 how many planted pitfalls got a finding on their line and how many look-alikes did.
 """
@@ -20,6 +25,7 @@ how many planted pitfalls got a finding on their line and how many look-alikes d
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -66,6 +72,7 @@ class Figures:
     lint_runs: list[float] = field(default_factory=list)
     parse_cpu_runs: list[float] = field(default_factory=list)
     lint_cpu_runs: list[float] = field(default_factory=list)
+    interleaved_ratios: list[float] = field(default_factory=list)
     check_errors: int = 0
     findings: int = 0
     findings_by_code: dict[str, int] = field(default_factory=dict)
@@ -78,6 +85,11 @@ class Figures:
     @property
     def lint_seconds(self) -> float:
         return min(self.lint_runs) if self.lint_runs else 0.0
+
+    @property
+    def interleaved_ratio(self) -> float | None:
+        runs = sorted(self.interleaved_ratios)
+        return runs[len(runs) // 2] if runs else None
 
     @property
     def cpu_ratio(self) -> float | None:
@@ -106,6 +118,10 @@ class Figures:
                     "asynclint_runs": [round(t, 4) for t in self.lint_runs],
                     "asynclint_cpu_seconds": round(min(self.lint_cpu_runs), 4),
                     "cpu_ratio": round(self.cpu_ratio, 2) if self.cpu_ratio else None,
+                    "interleaved_ratio": round(self.interleaved_ratio, 2)
+                    if self.interleaved_ratio
+                    else None,
+                    "interleaved_ratios": [round(r, 3) for r in self.interleaved_ratios],
                     "ratio": round(self.lint_seconds / self.parse_seconds, 2)
                     if self.parse_seconds
                     else None,
@@ -241,6 +257,33 @@ def time_lint(
     return elapsed, time.process_time() - cpu, results, errors
 
 
+def time_interleaved(sources: Sequence[Source], check_source: CheckSource) -> float:
+    """asynclint's time over a bare parse's, measured file by file in the same run.
+
+    Every `libcst.parse_module` asynclint makes is preceded by a timed bare parse of the same
+    bytes; asynclint's own time is the run's wall time minus those bare parses.
+    """
+    real = libcst.parse_module
+    bare = [0.0]
+
+    def parse_twice(source: Any, *args: Any, **kwargs: Any) -> libcst.Module:
+        started = time.perf_counter()
+        with contextlib.suppress(Exception):  # asynclint reports the failure itself
+            real(source)
+        bare[0] += time.perf_counter() - started
+        return real(source, *args, **kwargs)
+
+    libcst.parse_module = parse_twice  # type: ignore[assignment]
+    try:
+        gc.collect()
+        started = time.perf_counter()
+        check_source(sources)
+        total = time.perf_counter() - started
+    finally:
+        libcst.parse_module = real  # type: ignore[assignment]
+    return (total - bare[0]) / bare[0] if bare[0] else float("nan")
+
+
 def compare_with_manifest(
     manifest_path: Path, sources: Sequence[Source], results: Sequence[Sequence[_Diagnostic]]
 ) -> dict[str, Any]:
@@ -303,6 +346,8 @@ def run(args: argparse.Namespace) -> int:
                 figures.lint_runs.append(elapsed)
                 figures.lint_cpu_runs.append(cpu)
                 figures.check_errors = errors
+        if check_source is not None:
+            figures.interleaved_ratios.append(time_interleaved(sources, check_source))
     if check_source is not None:
         codes = Counter(d.code for diagnostics in last for d in diagnostics)
         figures.findings = sum(codes.values())
@@ -338,6 +383,12 @@ def report(f: Figures) -> None:
     )
     ratio = f.lint_seconds / f.parse_seconds if f.parse_seconds else float("nan")
     print(f"ratio            {ratio:.2f} (asynclint / parse)")
+    if f.interleaved_ratio is not None:
+        runs = ", ".join(f"{r:.2f}" for r in f.interleaved_ratios)
+        print(
+            f"interleaved      {f.interleaved_ratio:.2f} (median of {len(f.interleaved_ratios)}: "
+            f"{runs}; bare parse timed just before each of asynclint's parses)"
+        )
     if f.cpu_ratio is not None:
         print(
             f"cpu ratio        {f.cpu_ratio:.2f} (process CPU time: asynclint "
