@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from asynclint import __version__
 from asynclint.config import Config, ConfigError, find_pyproject, load_config, parse_selectors
+
+if TYPE_CHECKING:
+    from asynclint.diagnostic import Diagnostic
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -65,30 +71,64 @@ def main() -> None:
     """asynclint: find the async pitfalls that make FastAPI services slow under load."""
 
 
+def _common_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options `check` and `fix` share, in ruff's spelling."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option(
+            "--select", multiple=True, help="Rule codes or prefixes to enable (ASL1,ASL203)."
+        ),
+        click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable."),
+        click.option(
+            "--output-format",
+            type=click.Choice(["text", "json", "github"]),
+            default="text",
+            show_default=True,
+            help="How findings are printed.",
+        ),
+        click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings."),
+        click.option("--statistics", is_flag=True, help="Print the number of findings per rule."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="A pyproject.toml (or asynclint.toml) to read settings from.",
+        ),
+        click.option(
+            "--force-exclude", is_flag=True, help="Apply excludes to paths passed explicitly, too."
+        ),
+        click.option("--include-tests", is_flag=True, default=None, help="Also check test files."),
+        click.option(
+            "--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour."
+        ),
+        click.option("--diff", is_flag=True, help="Print the fixes as a diff; write nothing."),
+        click.option(
+            "--stdin-filename", help="The name of the file read from stdin (`-`), for messages."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (ASL1,ASL203).")
-@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
-@click.option(
-    "--output-format",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="How findings are printed.",
-)
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A pyproject.toml (or asynclint.toml) to read settings from.",
-)
-@click.option(
-    "--force-exclude", is_flag=True, help="Apply excludes to paths passed explicitly, too."
-)
-@click.option("--include-tests", is_flag=True, default=None, help="Also check test files.")
-def check(
+@_common_options
+@click.option("--fix", "apply_fixes", is_flag=True, help="Apply safe fixes (as `asynclint fix`).")
+def check(apply_fixes: bool, **options: Any) -> None:
+    """Check PATHS (default: the current directory) for async pitfalls."""
+    _run(fixing=apply_fixes or options["diff"], **options)
+
+
+@main.command()
+@_common_options
+def fix(**options: Any) -> None:
+    """Fix what can be fixed safely in PATHS, then report what is left (`-` reads stdin)."""
+    _run(fixing=True, **options)
+
+
+def _run(
+    *,
+    fixing: bool,
     paths: tuple[Path, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -98,13 +138,14 @@ def check(
     config_file: Path | None,
     force_exclude: bool,
     include_tests: bool | None,
+    unsafe_fixes: bool,
+    diff: bool,
+    stdin_filename: str | None,
 ) -> None:
-    """Check PATHS (default: the current directory) for async pitfalls."""
-    from asynclint.api import check_paths
     from asynclint.output import render
 
     try:
-        config = _load(config_file, paths)
+        config = _load(config_file, tuple(p for p in paths if str(p) != "-"))
     except ConfigError as error:
         click.echo(f"asynclint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
@@ -113,12 +154,23 @@ def check(
         ignore=_selectors(ignore, "--ignore"),
         include_tests=include_tests,
     )
+    if paths == (Path("-"),):
+        _stdin(config, fixing, unsafe_fixes, diff, stdin_filename or "-", exit_zero)
     try:
-        result = check_paths(list(paths) or [Path(".")], config, force_exclude=force_exclude)
+        if fixing:
+            diagnostics, fixed, failed = _fix(
+                list(paths) or [Path(".")], config, unsafe_fixes, diff, force_exclude
+            )
+        else:
+            from asynclint.api import check_paths
+
+            result = check_paths(list(paths) or [Path(".")], config, force_exclude=force_exclude)
+            diagnostics, fixed, failed = result.diagnostics, None, False
     except ValueError as error:  # an invalid exclude pattern
         click.echo(f"asynclint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
-    diagnostics = result.diagnostics
+    if diff:
+        sys.exit(EXIT_FINDINGS if fixed else EXIT_CLEAN)
     render(
         output_format,
         diagnostics,
@@ -126,7 +178,79 @@ def check(
         color=_use_color(sys.stdout),
         statistics=statistics,
     )
+    if fixed is not None:
+        stream = sys.stdout if output_format == "text" else sys.stderr
+        click.echo(f"Fixed {fixed} error{'' if fixed == 1 else 's'}.", file=stream)
+    if failed:
+        sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _fix(
+    paths: list[Path], config: Config, unsafe: bool, diff: bool, force_exclude: bool
+) -> tuple[list[Diagnostic], int, bool]:
+    """Fix (or, with `diff`, show the fixes of) the files: the findings left, how many were
+    fixed, and whether a file could not be written."""
+    from asynclint.api import fix_paths
+    from asynclint.atomic import write_atomic
+
+    changed, result = fix_paths(paths, config, unsafe=unsafe, force_exclude=force_exclude)
+    fixed, failed = 0, False
+    for item in changed:
+        if item.error:
+            click.echo(f"asynclint: error: {item.filename}: {item.error}", err=True)
+        if item.after == item.before:
+            continue
+        fixed += item.fixed
+        if diff:
+            sys.stdout.write(_unified_diff(item.filename, item.before, item.after))
+            continue
+        try:
+            write_atomic(item.path, item.after)
+        except OSError as error:
+            click.echo(f"asynclint: error: {item.filename}: cannot write: {error}", err=True)
+            failed = True
+    if diff:
+        files = sum(c.after != c.before for c in changed)
+        click.echo(
+            f"Would fix {fixed} error{'' if fixed == 1 else 's'} in {files} file(s).", err=True
+        )
+    return result.diagnostics, fixed, failed
+
+
+def _stdin(
+    config: Config, fixing: bool, unsafe: bool, diff: bool, filename: str, exit_zero: bool
+) -> NoReturn:
+    """`asynclint fix -`: the fixed source on stdout, what is left on stderr."""
+    from asynclint.engine import check_source, enabled_rules, fix_file, module_name_for
+    from asynclint.output import render
+
+    source = sys.stdin.buffer.read()
+    module_name = module_name_for(Path(filename))
+    rules = enabled_rules(config)
+    after = source
+    if fixing:
+        outcome = fix_file(
+            source, filename, config, module_name=module_name, rules=rules, unsafe=unsafe
+        )
+        if outcome.error:
+            click.echo(f"asynclint: error: {filename}: {outcome.error}", err=True)
+        after = outcome.source
+        if diff:
+            sys.stdout.write(_unified_diff(filename, source, after))
+            sys.exit(EXIT_FINDINGS if after != source else EXIT_CLEAN)
+        sys.stdout.buffer.write(after)
+        sys.stdout.flush()
+    left = check_source(after, filename, config, module_name=module_name, rules=rules)
+    render("text", left.diagnostics, sys.stdout if not fixing else sys.stderr, show_fixes=False)
+    sys.exit(EXIT_FINDINGS if left.diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _unified_diff(filename: str, before: bytes, after: bytes) -> str:
+    def lines(data: bytes) -> list[str]:
+        return data.decode("utf-8", errors="replace").splitlines(keepends=True)
+
+    return "".join(difflib.unified_diff(lines(before), lines(after), filename, filename))
 
 
 @main.command(name="rules")

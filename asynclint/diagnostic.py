@@ -26,6 +26,13 @@ class Diagnostic:
     source_line: str = ""
     fix_title: str | None = None
     url: str | None = None
+    #: "safe" / "unsafe" / "display-only" when the finding comes with a fix.
+    fix_applicability: str | None = None
+
+    @property
+    def fixable(self) -> bool:
+        """`asynclint fix` repairs it (without `--unsafe-fixes`)."""
+        return self.fix_applicability == "safe"
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -18,6 +18,7 @@ import libcst as cst
 
 from asynclint.config import Config
 from asynclint.diagnostic import Diagnostic, FileResult, Location
+from asynclint.fix import Fix, apply_fixes
 from asynclint.positions import ParentOf, locate
 from asynclint.rule import Report, Rule
 from asynclint.rules import load_rules
@@ -234,6 +235,7 @@ class _Checker:
                     source_line=lines[row - 1] if row <= len(lines) else "",
                     fix_title=rule.fix_title,
                     url=rule.url(),
+                    fix_applicability=report.fix.applicability.value if report.fix else None,
                 )
             )
 
@@ -378,6 +380,7 @@ def check_source(
     *,
     module_name: str | None = None,
     rules: Sequence[type[Rule]] | None = None,
+    project: ProjectIndex | None = None,
 ) -> FileResult:
     """Check one file's bytes. Never raises for bad input: problems become ASL001/ASL002."""
     config = config or Config()
@@ -386,6 +389,118 @@ def check_source(
     if rules is None:
         rules = enabled_rules(config)
     checker = _Checker(source, filename, config, module_name)
-    result = checker.run(rules)
+    result = checker.run(rules, project)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
+
+
+MAX_FIX_PASSES = 10
+
+
+@dataclass
+class FixOutcome:
+    """What fixing one file gave: its new bytes (the old ones on error), and how many fixes."""
+
+    source: bytes
+    fixed: int = 0
+    error: str | None = None
+
+
+def fix_file(
+    source: bytes,
+    filename: str,
+    config: Config,
+    *,
+    module_name: str,
+    rules: Sequence[type[Rule]],
+    project: ProjectIndex | None = None,
+    unsafe: bool = False,
+) -> FixOutcome:
+    """Apply the fixes of `rules`, re-check and repeat until nothing fixable is left.
+
+    The result must parse (and compile, when the input did); otherwise, or when the fixes do
+    not settle within MAX_FIX_PASSES passes, the file is left as it was and the error given.
+    """
+    original, fixed = source, 0
+    for _ in range(MAX_FIX_PASSES + 1):
+        checker = _Checker(source, filename, config, module_name)
+        text = checker.decode()
+        if text is None:
+            break
+        checker.text = text
+        module = checker.parse()
+        if module is None:
+            break
+        active = [r for r in rules if not r.engine_only and r.applies_to(text)]
+        try:
+            model, reports = checker.analyse(module, active, project)
+            fixes = _chosen_fixes(module, model, reports, text, unsafe)
+            new = apply_fixes(module, fixes).bytes if fixes else source
+        except RecursionError:
+            return FixOutcome(original, 0, "too deeply nested to fix")
+        except Exception as error:  # a bug of ours must cost one file, not the run
+            return FixOutcome(original, 0, f"internal error while fixing ({error!r})")
+        if new == source:
+            break
+        source, fixed = new, fixed + len(fixes)
+    else:
+        return FixOutcome(original, 0, f"fixes did not converge after {MAX_FIX_PASSES} passes")
+    if source != original:
+        problem = _broken(original, source, filename)
+        if problem is not None:
+            return FixOutcome(original, 0, problem)
+    return FixOutcome(source, fixed)
+
+
+def _chosen_fixes(
+    module: cst.Module, model: SemanticModel, reports: list[Report], text: str, unsafe: bool
+) -> list[Fix]:
+    """The fixes to apply in one pass: allowed, not suppressed, and not nested in each other."""
+    candidates = [r for r in reports if r.fix is not None and r.fix.allowed(unsafe)]
+    if not candidates:
+        return []
+    spans = locate(module, [r.node for r in candidates], model.parent_of, text)
+    noqa = parse_suppressions(text)
+    chosen: list[Fix] = []
+    chosen_nodes: set[int] = set()
+    taken: set[int] = set()  # the chosen fixes' nodes and all their ancestors
+    for report in sorted(candidates, key=lambda r: spans.get(id(r.node), ((0, 0), (0, 0)))):
+        (row, _), (end_row, _) = spans.get(id(report.node), ((0, 0), (0, 0)))
+        if noqa.suppresses(row, report.code) or noqa.suppresses(end_row, report.code):
+            continue
+        fix = report.fix
+        assert fix is not None
+        ancestors = _ancestors(model, fix.node)
+        if id(fix.node) in taken or any(id(a) in chosen_nodes for a in ancestors):
+            continue  # overlaps a fix already chosen: the next pass will see it again
+        chosen.append(fix)
+        chosen_nodes.add(id(fix.node))
+        taken.add(id(fix.node))
+        taken.update(id(a) for a in ancestors)
+    return chosen
+
+
+def _ancestors(model: SemanticModel, node: cst.CSTNode) -> list[cst.CSTNode]:
+    found = []
+    parent = model.parent_of(node)
+    while parent is not None:
+        found.append(parent)
+        parent = model.parent_of(parent)
+    return found
+
+
+def _broken(original: bytes, fixed: bytes, filename: str) -> str | None:
+    """Why the fixed bytes may not replace the original ones, if they may not."""
+    try:
+        cst.parse_module(fixed)
+    except Exception as error:
+        return f"the fixes produced code that does not parse ({error}); file left unchanged"
+    try:
+        compile(original, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None  # newer syntax than this Python: parsing is all that can be checked
+    try:
+        compile(fixed, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        return f"the fixes produced code that does not compile ({error}); file left unchanged"
+    return None

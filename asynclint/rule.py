@@ -12,6 +12,7 @@ import libcst as cst
 
 if TYPE_CHECKING:
     from asynclint.config import Config
+    from asynclint.fix import Fix
     from asynclint.semantic.model import SemanticModel
 
 _CODE = re.compile(r"ASL\d{3}")
@@ -54,15 +55,21 @@ class LineOf:
 class Report:
     """One finding a rule made, before positions are known."""
 
-    __slots__ = ("args", "code", "node", "template")
+    __slots__ = ("args", "code", "fix", "node", "template")
 
     def __init__(
-        self, code: str, node: cst.CSTNode, template: str, args: dict[str, str | LineOf]
+        self,
+        code: str,
+        node: cst.CSTNode,
+        template: str,
+        args: dict[str, str | LineOf],
+        fix: Fix | None = None,
     ) -> None:
         self.code = code
         self.node = node
         self.template = template
         self.args = args
+        self.fix = fix
 
     def extra_nodes(self) -> list[cst.CSTNode]:
         return [v.node for v in self.args.values() if isinstance(v, LineOf)]
@@ -135,6 +142,8 @@ class Rule:
         sentence = " ".join(body.split()).split(". ")[0].rstrip(".")
         return sentence.split(": ")[0].removeprefix("Checks for ").removeprefix("Reports ")
 
-    def report(self, node: cst.CSTNode, **message_args: str | LineOf) -> None:
+    def report(
+        self, node: cst.CSTNode, fix: Fix | None = None, **message_args: str | LineOf
+    ) -> None:
         """Report at `node`; a `LineOf(other)` argument is filled with the line of `other`."""
-        self.reports.append(Report(self.code, node, self.message, message_args))
+        self.reports.append(Report(self.code, node, self.message, message_args, fix))

@@ -31,9 +31,10 @@ def run(*args: str) -> tuple[int, str]:
 def test_findings_exit_1_and_text_format(project: Path) -> None:
     code, out = run("check")
     assert code == 1
-    assert "app.py:5:5: ASL102 `time.sleep` blocks the event loop in `async def f`" in out
+    assert "app.py:5:5: ASL102 [*] `time.sleep` blocks the event loop in `async def f`" in out
+    assert "app.py:6:5: ASL101 `requests.get`" in out  # no [*]: not fixable
     assert "    time.sleep(1)" in out and "^^^^^^^^^^^^^ ASL102" in out
-    assert "Found 2 errors." in out
+    assert "Found 2 errors.\n[*] 1 fixable with `asynclint fix`." in out
     assert "\x1b[" not in out  # no colour when not a terminal
 
 

@@ -19,7 +19,9 @@ def to_dict(diagnostic: Diagnostic) -> dict[str, Any]:
             "row": diagnostic.end_location.row,
         },
         "filename": diagnostic.filename,
-        "fix": None,
+        "fix": {"applicability": diagnostic.fix_applicability, "message": diagnostic.fix_title}
+        if diagnostic.fix_applicability
+        else None,
         "location": {"column": diagnostic.location.column, "row": diagnostic.location.row},
         "message": diagnostic.message,
         "name": diagnostic.name,

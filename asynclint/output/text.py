@@ -68,6 +68,7 @@ def _header(d: Diagnostic) -> Text:
         " ",
         (d.code, _CODE),
         " ",
+        ("[*] " if d.fixable else ""),
         _clean(d.message),
     )
 
@@ -125,6 +126,9 @@ def render(
             console.print(line)
     if diagnostics:
         console.print(_plural(len(diagnostics)))
+        fixable = sum(d.fixable for d in diagnostics)
+        if fixable:
+            console.print(f"[*] {fixable} fixable with `asynclint fix`.", markup=False)
     else:
         console.print(Text("All checks passed!", style=_PASSED))
 

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 import libcst as cst
 
+from asynclint.fix import Fix
 from asynclint.rule import Rule
 from asynclint.rules._calls import CallTable
 
@@ -26,4 +27,13 @@ class _BlockingCallRule(Rule):
             return  # an awaited call is async, whatever an annotation claims
         callee = self.blocking_call(self.semantic.qualified_names(node.func))
         if callee is not None:
-            self.report(node, callee=callee.removeprefix("builtins."), context=context.describe())
+            self.report(
+                node,
+                fix=self.fix_for(node, callee),
+                callee=callee.removeprefix("builtins."),
+                context=context.describe(),
+            )
+
+    def fix_for(self, node: cst.Call, callee: str) -> Fix | None:
+        """The fix for a blocking `callee` call; none unless the rule knows one."""
+        return None

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import libcst as cst
+
+from asynclint.fix import Applicability, Fix, Import
+from asynclint.rule import FixAvailability
 from asynclint.rules._blocking import _BlockingCallRule
 from asynclint.rules._calls import BLOCKING_SLEEP
+from asynclint.rules._fixes import can_await, import_of, module_attribute, refers_to_module
 
 
 class BlockingSleep(_BlockingCallRule):
@@ -36,6 +41,12 @@ class BlockingSleep(_BlockingCallRule):
         await asyncio.sleep(1)
     ```
 
+    ## Fix safety
+    Safe: `time.sleep(x)` becomes `await asyncio.sleep(x)` (`import asyncio` added, through any
+    alias of `time` or `sleep`), only directly in the `async def` body: never in a nested
+    `def`, a lambda or a generator expression, where `await` would not compile or would change
+    what the expression is. The `time` import is removed when nothing else uses it.
+
     ## References
     - [asyncio.sleep](https://docs.python.org/3/library/asyncio-task.html#asyncio.sleep)
     """
@@ -43,4 +54,21 @@ class BlockingSleep(_BlockingCallRule):
     code = "ASL102"
     name = "blocking-sleep"
     fix_title = "Use `await asyncio.sleep(...)`"
+    fix_availability = FixAvailability.SOMETIMES
     table = BLOCKING_SLEEP
+
+    def fix_for(self, node: cst.Call, callee: str) -> Fix | None:
+        if callee != "time.sleep" or not can_await(self.semantic, node):
+            return None
+        if not refers_to_module(self.semantic, node, "asyncio"):
+            return None  # `asyncio` means something else here
+        sleep = node.with_changes(func=module_attribute("asyncio", "sleep"), lpar=(), rpar=())
+        replacement = cst.Await(expression=sleep, lpar=node.lpar, rpar=node.rpar)
+        imported = import_of(self.semantic, node.func)
+        return Fix(
+            node,
+            replacement,
+            Applicability.SAFE,
+            imports=(Import("asyncio"),),
+            unused_imports=(imported,) if imported else (),
+        )

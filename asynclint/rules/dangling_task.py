@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.rule import Rule
+from asynclint.fix import Applicability, Fix, Import
+from asynclint.rule import FixAvailability, Rule
+from asynclint.rules._fixes import refers_to_module
+
+REGISTRY = "_background_tasks"
+_TASK_NAMES = ("task", "_task", "background_task", "_background_task")
 
 SPAWNERS = frozenset(
     {
@@ -58,6 +63,12 @@ class DanglingTask(Rule):
         task.add_done_callback(background_tasks.discard)
     ```
 
+    ## Fix safety
+    Unsafe (applied with `--unsafe-fixes`): `asyncio.create_task(x)` (also `ensure_future`,
+    `loop.create_task`) becomes `task = ...`, kept in a module-level `_background_tasks` set
+    and discarded when done. The task then lives until it finishes, which changes its
+    lifetime. `run_in_executor` has no fix.
+
     ## References
     - [asyncio.create_task](https://docs.python.org/3/library/asyncio-task.html#asyncio.create_task)
     - [FastAPI: Background Tasks](https://fastapi.tiangolo.com/tutorial/background-tasks/)
@@ -67,6 +78,7 @@ class DanglingTask(Rule):
     name = "dangling-task"
     message = "The result of `{callee}(...)` is dropped: {consequence}"
     fix_title = "Keep a reference (a set of tasks, a TaskGroup) or await the result"
+    fix_availability = FixAvailability.SOMETIMES
     requires_text = ("create_task", "ensure_future", "run_in_executor")
 
     def visit_Expr(self, node: cst.Expr) -> None:
@@ -75,11 +87,59 @@ class DanglingTask(Rule):
             return
         spawner = sorted(self.semantic.qualified_names(call.func) & SPAWNERS)
         if spawner:
-            self.report(call, callee=spawner[0], consequence=_TASK_LOST)
+            self.report(call, fix=self._fix(node, call), callee=spawner[0], consequence=_TASK_LOST)
             return
         func = call.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in LOOP_METHODS:
             return
         if self.semantic.types_of(func.value) & LOOP_TYPES:
-            lost = _TASK_LOST if func.attr.value == "create_task" else _FUTURE_LOST
-            self.report(call, callee=f"loop.{func.attr.value}", consequence=lost)
+            task = func.attr.value == "create_task"
+            self.report(
+                call,
+                fix=self._fix(node, call) if task else None,
+                callee=f"loop.{func.attr.value}",
+                consequence=_TASK_LOST if task else _FUTURE_LOST,
+            )
+
+    def _fix(self, expr: cst.Expr, call: cst.Call) -> Fix | None:
+        """`task = <call>`, kept in a module-level set until it is done."""
+        line = self.semantic.parent_of(expr)
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return None
+        if not refers_to_module(self.semantic, call, "asyncio") or not self._registry_free():
+            return None
+        scope = self.semantic.scope_of(call)
+        name = next((n for n in _TASK_NAMES if scope is None or not scope.lookup(n)), None)
+        if name is None:
+            return None
+        statements = [
+            f"{name} = __CALL__",
+            f"{REGISTRY}.add({name})",
+            f"{name}.add_done_callback({REGISTRY}.discard)",
+        ]
+        new: list[cst.SimpleStatementLine] = [
+            cst.ensure_type(cst.parse_statement(s + "\n"), cst.SimpleStatementLine)
+            for s in statements
+        ]
+        assign = cst.ensure_type(new[0].body[0], cst.Assign).with_changes(value=call)
+        new[0] = new[0].with_changes(
+            body=[assign],
+            leading_lines=line.leading_lines,
+            trailing_whitespace=line.trailing_whitespace,  # a comment stays with the call
+        )
+        return Fix(
+            line,
+            cst.FlattenSentinel(new),
+            Applicability.UNSAFE,
+            imports=(Import("asyncio"),),
+            module_statements=(f"{REGISTRY}: set[asyncio.Future] = set()\n",),
+        )
+
+    def _registry_free(self) -> bool:
+        """`_background_tasks` is not bound at module level, or is the set this fix adds."""
+        bindings = self.semantic.module_scope.bindings.get(REGISTRY, [])
+        return all(
+            isinstance(b.value, cst.Call)
+            and self.semantic.resolves_to(b.value.func, "builtins.set")
+            for b in bindings
+        )

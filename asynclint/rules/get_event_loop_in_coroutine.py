@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.rule import Rule
+from asynclint.fix import Applicability, Fix, Import
+from asynclint.rule import FixAvailability, Rule
+from asynclint.rules._fixes import import_of, module_attribute, refers_to_module
 
 GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
 
@@ -43,6 +45,11 @@ class GetEventLoopInCoroutine(Rule):
         return await loop.run_in_executor(None, make_thumbnail, path)
     ```
 
+    ## Fix safety
+    Safe: inside a coroutine both return the running loop, so the call is renamed to
+    `get_running_loop()` (through the same module alias; `from asyncio import get_event_loop`
+    becomes `asyncio.get_running_loop()`, with `import asyncio` added).
+
     ## References
     - [Loop API](https://docs.python.org/3/library/asyncio-eventloop.html#asyncio.get_running_loop)
     """
@@ -51,6 +58,7 @@ class GetEventLoopInCoroutine(Rule):
     name = "get-event-loop-in-coroutine"
     message = "`asyncio.get_event_loop()` in {context}: use `asyncio.get_running_loop()`"
     fix_title = "Replace with `asyncio.get_running_loop()`"
+    fix_availability = FixAvailability.SOMETIMES
     requires_text = ("get_event_loop",)
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -58,4 +66,26 @@ class GetEventLoopInCoroutine(Rule):
             return
         context = self.semantic.loop_context(node)
         if context is not None:
-            self.report(node, context=context.describe())
+            self.report(node, fix=self._fix(node), context=context.describe())
+
+    def _fix(self, node: cst.Call) -> Fix | None:
+        """In a coroutine the two return the same loop: a safe rename."""
+        func = node.func
+        if isinstance(func, cst.Attribute):  # `asyncio.get_event_loop`, `aio.get_event_loop`
+            new_func: cst.BaseExpression = func.with_changes(attr=cst.Name("get_running_loop"))
+            imports: tuple[Import, ...] = ()
+        elif refers_to_module(self.semantic, node, "asyncio"):  # `from asyncio import ...`
+            new_func, imports = (
+                module_attribute("asyncio", "get_running_loop"),
+                (Import("asyncio"),),
+            )
+        else:
+            return None
+        imported = import_of(self.semantic, func) if isinstance(func, cst.Name) else None
+        return Fix(
+            node,
+            node.with_changes(func=new_func),
+            Applicability.SAFE,
+            imports=imports,
+            unused_imports=(imported,) if imported else (),
+        )

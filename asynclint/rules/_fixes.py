@@ -1,0 +1,63 @@
+"""What the fixes share: where `await` may go, which import binds a name, free names."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asynclint.fix import Import
+from asynclint.semantic.scopes import BindingKind
+
+if TYPE_CHECKING:
+    from asynclint.semantic.model import SemanticModel
+
+
+def can_await(semantic: SemanticModel, node: cst.CSTNode) -> bool:
+    """`await` may replace `node`: it runs in the body of an `async def` itself, not in a
+    generator expression (an `await` there makes it an async generator)."""
+    context = semantic.loop_context(node)
+    if context is None:
+        return False
+    function = context.function.node
+    parent = semantic.parent_of(node)
+    while parent is not None and parent is not function:
+        if isinstance(parent, (cst.GeneratorExp, cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            return False
+        parent = semantic.parent_of(parent)
+    return isinstance(function, cst.FunctionDef) and function.asynchronous is not None
+
+
+def refers_to_module(semantic: SemanticModel, node: cst.CSTNode, name: str) -> bool:
+    """At `node`, `name` is the module `name` (`import asyncio`) or not bound at all, so a
+    fix may write `asyncio.sleep(...)` there and add `import asyncio`."""
+    scope = semantic.scope_of(node)
+    bindings = scope.lookup(name) if scope is not None else None
+    return not bindings or all(b.kind is BindingKind.IMPORT and b.qname == name for b in bindings)
+
+
+def import_of(semantic: SemanticModel, func: cst.BaseExpression) -> Import | None:
+    """The import statement that binds the root name of `func` (`time` in `time.sleep`)."""
+    root = func
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return None
+    scope = semantic.scope_of(root)
+    bindings = scope.lookup(root.value) if scope is not None else None
+    if not bindings or len(bindings) != 1 or bindings[0].kind is not BindingKind.IMPORT:
+        return None
+    qname = bindings[0].qname or ""
+    local = root.value
+    if root is func and "." in qname:  # `from time import sleep [as nap]`
+        module, _, obj = qname.rpartition(".")
+        return Import(module, obj, None if local == obj else local)
+    return Import(qname, None, None if local == qname else local)
+
+
+def module_attribute(module: str, attribute: str) -> cst.Attribute:
+    """`asyncio.sleep` as a node."""
+    node: cst.BaseExpression = cst.Name(module.split(".")[0])
+    for part in module.split(".")[1:]:
+        node = cst.Attribute(node, cst.Name(part))
+    return cst.Attribute(node, cst.Name(attribute))
