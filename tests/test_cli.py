@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,45 @@ def test_project_checked_from_another_folder_names_modules_from_it(
     code, out = run("check", str(shop), "--output-format", "json")
     assert code == 1
     assert [(d["code"], d["location"]["row"]) for d in json.loads(out)] == [("ASL105", 8)]
+
+
+SLEEPY = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
+
+
+def test_fix_diff_shows_and_writes_nothing(project: Path) -> None:
+    (project / "sleepy.py").write_text(SLEEPY)
+    code, out = run("fix", "--diff", "sleepy.py")
+    assert code == 1
+    assert "-    time.sleep(1)\n+    await asyncio.sleep(1)\n" in out
+    assert (project / "sleepy.py").read_text() == SLEEPY
+
+
+def test_fix_writes_fixed_files_only_and_reports_what_is_left(project: Path) -> None:
+    (project / "sleepy.py").write_text(SLEEPY)
+    clean = project / "clean.py"
+    os.utime(clean, (1_000_000, 1_000_000))
+    code, out = run("fix")
+    assert code == 1  # app.py's requests call has no fix
+    assert "await asyncio.sleep(1)" in (project / "sleepy.py").read_text()
+    assert "await asyncio.sleep(1)" in (project / "app.py").read_text()
+    assert clean.stat().st_mtime == 1_000_000  # a file without fixes is not rewritten
+    assert "ASL101" in out and "ASL102" not in out
+    assert "Found 1 error." in out and "Fixed 2 errors." in out
+
+
+def test_check_fix_is_an_alias_and_a_second_fix_changes_nothing(project: Path) -> None:
+    (project / "sleepy.py").write_text(SLEEPY)
+    code, _ = run("check", "--fix", "sleepy.py")
+    fixed = (project / "sleepy.py").read_text()
+    assert code == 0 and "await asyncio.sleep(1)" in fixed
+    code, out = run("fix", "sleepy.py")
+    assert code == 0 and (project / "sleepy.py").read_text() == fixed
+    assert "Fixed 0 errors." in out
+
+
+def test_fix_stdin_writes_the_fixed_source_to_stdout(project: Path) -> None:
+    result = CliRunner().invoke(main, ["fix", "-"], input=SLEEPY)
+    assert result.exit_code == 0
+    assert result.stdout == SLEEPY.replace("import time", "import asyncio").replace(
+        "time.sleep(1)", "await asyncio.sleep(1)"
+    )
