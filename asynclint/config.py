@@ -37,6 +37,9 @@ class Config:
     extra_db_methods: tuple[str, ...] = ()
     include_tests: bool = False
     respect_gitignore: bool = True
+    #: The client ASL101's fix writes: "httpx" or "httpx2"; None: httpx2 where the file
+    #: already imports it, else httpx.
+    fix_http_client: str | None = None
     #: The project root: the directory of the pyproject.toml used, else the working directory.
     root: Path = field(default_factory=Path.cwd)
     #: The file the settings came from, if any.
@@ -165,6 +168,12 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _http_client(value: Any) -> str:
+    if value not in ("httpx", "httpx2"):
+        raise ValueError(f'expected "httpx" or "httpx2", got {value!r}')
+    return str(value)
+
+
 _PARSERS = {
     "select": parse_selectors,
     "ignore": parse_selectors,
@@ -175,4 +184,5 @@ _PARSERS = {
     "extra-db-methods": _extra_db_methods,
     "include-tests": _bool,
     "respect-gitignore": _bool,
+    "fix-http-client": _http_client,
 }

@@ -470,12 +470,13 @@ def _chosen_fixes(
             continue
         fix = report.fix
         assert fix is not None
-        ancestors = _ancestors(model, fix.node)
-        if id(fix.node) in taken or any(id(a) in chosen_nodes for a in ancestors):
+        nodes = [node for node, _ in fix.edits]
+        ancestors = [a for node in nodes for a in _ancestors(model, node)]
+        if any(id(n) in taken for n in nodes) or any(id(a) in chosen_nodes for a in ancestors):
             continue  # overlaps a fix already chosen: the next pass will see it again
         chosen.append(fix)
-        chosen_nodes.add(id(fix.node))
-        taken.add(id(fix.node))
+        chosen_nodes.update(id(n) for n in nodes)
+        taken.update(id(n) for n in nodes)
         taken.update(id(a) for a in ancestors)
     return chosen
 

@@ -46,6 +46,12 @@ class Fix:
     imports: tuple[Import, ...] = ()
     unused_imports: tuple[Import, ...] = ()
     module_statements: tuple[str, ...] = ()
+    #: More (node, replacement) pairs made together with the main one (`resp.ok` elsewhere).
+    more_edits: tuple[tuple[cst.CSTNode, Replacement], ...] = ()
+
+    @property
+    def edits(self) -> tuple[tuple[cst.CSTNode, Replacement], ...]:
+        return ((self.node, self.replacement), *self.more_edits)
 
     def allowed(self, unsafe: bool) -> bool:
         if self.applicability is Applicability.SAFE:
@@ -56,13 +62,12 @@ class Fix:
 class _Replace(cst.CSTTransformer):
     def __init__(self, fixes: Sequence[Fix]) -> None:
         super().__init__()
-        self.by_node = {id(fix.node): fix for fix in fixes}
+        self.by_node = {id(node): new for fix in fixes for node, new in fix.edits}
 
     def on_leave(  # type: ignore[override]
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> Replacement:
-        fix = self.by_node.get(id(original_node))
-        return updated_node if fix is None else fix.replacement
+        return self.by_node.get(id(original_node), updated_node)
 
 
 def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:

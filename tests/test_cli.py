@@ -33,9 +33,9 @@ def test_findings_exit_1_and_text_format(project: Path) -> None:
     code, out = run("check")
     assert code == 1
     assert "app.py:5:5: ASL102 [*] `time.sleep` blocks the event loop in `async def f`" in out
-    assert "app.py:6:5: ASL101 `requests.get`" in out  # no [*]: not fixable
+    assert "app.py:6:5: ASL101 [*] `requests.get`" in out
     assert "    time.sleep(1)" in out and "^^^^^^^^^^^^^ ASL102" in out
-    assert "Found 2 errors.\n[*] 1 fixable with `asynclint fix`." in out
+    assert "Found 2 errors.\n[*] 2 fixable with `asynclint fix`." in out
     assert "\x1b[" not in out  # no colour when not a terminal
 
 
@@ -172,13 +172,17 @@ def test_fix_writes_fixed_files_only_and_reports_what_is_left(project: Path) -> 
     (project / "sleepy.py").write_text(SLEEPY)
     clean = project / "clean.py"
     os.utime(clean, (1_000_000, 1_000_000))
+    (project / "stream.py").write_text(
+        "import requests\n\nasync def f():\n    return requests.get('u', stream=True)\n"
+    )
     code, out = run("fix")
-    assert code == 1  # app.py's requests call has no fix
+    assert code == 1  # stream=True has no httpx equivalent: no fix
     assert "await asyncio.sleep(1)" in (project / "sleepy.py").read_text()
-    assert "await asyncio.sleep(1)" in (project / "app.py").read_text()
+    app = (project / "app.py").read_text()
+    assert "await asyncio.sleep(1)" in app and "await client.get('x'" in app
     assert clean.stat().st_mtime == 1_000_000  # a file without fixes is not rewritten
-    assert "ASL101" in out and "ASL102" not in out
-    assert "Found 1 error." in out and "Fixed 2 errors." in out
+    assert "stream.py:4:12: ASL101" in out and "ASL102" not in out
+    assert "Found 1 error." in out and "Fixed 3 errors." in out
 
 
 def test_check_fix_is_an_alias_and_a_second_fix_changes_nothing(project: Path) -> None:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import libcst as cst
+
+from asynclint.fix import Fix
 from asynclint.rule import FixAvailability
 from asynclint.rules._blocking import _BlockingCallRule
 from asynclint.rules._calls import BLOCKING_HTTP
+from asynclint.rules._http_fix import http_fix
 
 
 class BlockingHttpCall(_BlockingCallRule):
@@ -43,6 +47,20 @@ class BlockingHttpCall(_BlockingCallRule):
     ```
     Or declare the route with plain `def`: FastAPI runs it in its threadpool.
 
+    ## Fix safety
+    `requests.get(...)` (and the other verbs, and the sync `httpx` module API) in an `async
+    def` becomes `await client.get(...)` inside `async with httpx.AsyncClient(...) as client:`
+    around the statement. Arguments keep requests' behaviour: `allow_redirects` becomes
+    `follow_redirects` (`True` when not given, except for `head`), `timeout=None` when none was
+    given, `verify`/`cert` move to the client, a raw `data=` body becomes `content=`. The
+    response is fully read, so it stays usable after the block. Safe when every use of the
+    response is in the API both libraries share (`json() text content status_code headers
+    raise_for_status()`, with `ok` rewritten to `is_success`) and no enclosing `try` catches
+    `requests` exceptions; unsafe otherwise. No fix where httpx has no exact equivalent
+    (`stream=True`, `hooks=`, `proxies=`, a timeout tuple, a `Session`, `*args`/`**kwargs`)
+    or where the call sits in a condition. The client is `httpx2` where the file already uses
+    it, or as `fix-http-client` says.
+
     ## References
     - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
     - [HTTPX: Async Support](https://www.python-httpx.org/async/)
@@ -51,5 +69,8 @@ class BlockingHttpCall(_BlockingCallRule):
     code = "ASL101"
     name = "blocking-http-call"
     fix_title = "Use `httpx.AsyncClient`, or make the route a plain `def`"
-    fix_availability = FixAvailability.NEVER
+    fix_availability = FixAvailability.SOMETIMES
     table = BLOCKING_HTTP
+
+    def fix_for(self, node: cst.Call, callee: str) -> Fix | None:
+        return http_fix(self.semantic, node, callee, self.config)
