@@ -150,3 +150,14 @@ def test_write_atomic_keeps_mode_and_writes_through_symlinks(tmp_path: Path) -> 
     assert link.is_symlink() and target.read_bytes() == b"new\n"
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.py", "link.py"]
+
+
+def test_fixes_use_the_alias_the_file_already_imports() -> None:
+    source = (
+        "import asyncio as aio\nimport time\nfrom asyncio import get_event_loop\n\n"
+        "async def f():\n    time.sleep(1)\n    return get_event_loop()\n"
+    )
+    assert fix(source.encode()).decode() == (
+        "import asyncio as aio\n\nasync def f():\n"
+        "    await aio.sleep(1)\n    return aio.get_running_loop()\n"
+    )

@@ -36,6 +36,32 @@ def refers_to_module(semantic: SemanticModel, node: cst.CSTNode, name: str) -> b
     return not bindings or all(b.kind is BindingKind.IMPORT and b.qname == name for b in bindings)
 
 
+def module_name_at(
+    semantic: SemanticModel, node: cst.CSTNode, module: str
+) -> tuple[str, tuple[Import, ...]] | None:
+    """How code at `node` names `module`: its name or the alias the file imports it under
+    (`import asyncio as aio`), else its name with the import to add; None when that name
+    means something else there."""
+    scope = semantic.scope_of(node)
+    if scope is None:
+        return None
+    names = sorted(
+        (
+            name
+            for name, bindings in semantic.module_scope.bindings.items()
+            if bindings
+            and all(b.kind is BindingKind.IMPORT and b.qname == module for b in bindings)
+        ),
+        key=lambda name: (name != module, name),
+    )
+    for name in names:
+        if scope.lookup(name) is semantic.module_scope.bindings[name]:
+            return name, ()
+    if refers_to_module(semantic, node, module):
+        return module, (Import(module),)
+    return None
+
+
 def import_of(semantic: SemanticModel, func: cst.BaseExpression) -> Import | None:
     """The import statement that binds the root name of `func` (`time` in `time.sleep`)."""
     root = func

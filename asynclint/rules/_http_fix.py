@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.fix import Applicability, Fix, Import
-from asynclint.rules._fixes import can_await, import_of, refers_to_module
+from asynclint.fix import Applicability, Fix
+from asynclint.rules._fixes import can_await, import_of, module_name_at
 from asynclint.rules._lifecycle import uses
 
 if TYPE_CHECKING:
@@ -44,9 +44,10 @@ def http_fix(semantic: SemanticModel, call: cst.Call, callee: str, config: Confi
     if found is None:
         return None
     line, small = found
-    module = config.fix_http_client or _imported_client(semantic)
-    if not refers_to_module(semantic, call, module):
+    named = module_name_at(semantic, call, config.fix_http_client or _imported_client(semantic))
+    if named is None:
         return None
+    module, client_imports = named
     mapped = _arguments(call, library, verb)
     if mapped is None:
         return None
@@ -90,7 +91,7 @@ def http_fix(semantic: SemanticModel, call: cst.Call, callee: str, config: Confi
         line,
         block,
         Applicability.UNSAFE if unsafe else Applicability.SAFE,
-        imports=(Import(module),),
+        imports=client_imports,
         unused_imports=(imported,) if imported else (),
         more_edits=more_edits,
     )

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.fix import Applicability, Fix, Import
+from asynclint.fix import Applicability, Fix
 from asynclint.rule import FixAvailability
 from asynclint.rules._blocking import _BlockingCallRule
 from asynclint.rules._calls import BLOCKING_SLEEP
-from asynclint.rules._fixes import can_await, import_of, module_attribute, refers_to_module
+from asynclint.rules._fixes import can_await, import_of, module_attribute, module_name_at
 
 
 class BlockingSleep(_BlockingCallRule):
@@ -60,15 +60,17 @@ class BlockingSleep(_BlockingCallRule):
     def fix_for(self, node: cst.Call, callee: str) -> Fix | None:
         if callee != "time.sleep" or not can_await(self.semantic, node):
             return None
-        if not refers_to_module(self.semantic, node, "asyncio"):
+        named = module_name_at(self.semantic, node, "asyncio")
+        if named is None:
             return None  # `asyncio` means something else here
-        sleep = node.with_changes(func=module_attribute("asyncio", "sleep"), lpar=(), rpar=())
+        asyncio, imports = named
+        sleep = node.with_changes(func=module_attribute(asyncio, "sleep"), lpar=(), rpar=())
         replacement = cst.Await(expression=sleep, lpar=node.lpar, rpar=node.rpar)
         imported = import_of(self.semantic, node.func)
         return Fix(
             node,
             replacement,
             Applicability.SAFE,
-            imports=(Import("asyncio"),),
+            imports=imports,
             unused_imports=(imported,) if imported else (),
         )

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.fix import Applicability, Fix, Import
+from asynclint.fix import Applicability, Fix
 from asynclint.rule import FixAvailability, Rule
-from asynclint.rules._fixes import refers_to_module
+from asynclint.rules._fixes import module_name_at
 
 REGISTRY = "_background_tasks"
 _TASK_NAMES = ("task", "_task", "background_task", "_background_task")
@@ -106,8 +106,10 @@ class DanglingTask(Rule):
         line = self.semantic.parent_of(expr)
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
             return None
-        if not refers_to_module(self.semantic, call, "asyncio") or not self._registry_free():
+        named = module_name_at(self.semantic, call, "asyncio")
+        if named is None or not self._registry_free():
             return None
+        asyncio, imports = named
         scope = self.semantic.scope_of(call)
         name = next((n for n in _TASK_NAMES if scope is None or not scope.lookup(n)), None)
         if name is None:
@@ -131,8 +133,8 @@ class DanglingTask(Rule):
             line,
             cst.FlattenSentinel(new),
             Applicability.UNSAFE,
-            imports=(Import("asyncio"),),
-            module_statements=(f"{REGISTRY}: set[asyncio.Future] = set()\n",),
+            imports=imports,
+            module_statements=(f"{REGISTRY}: set[{asyncio}.Future] = set()\n",),
         )
 
     def _registry_free(self) -> bool:

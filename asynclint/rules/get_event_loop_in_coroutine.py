@@ -4,7 +4,7 @@ import libcst as cst
 
 from asynclint.fix import Applicability, Fix, Import
 from asynclint.rule import FixAvailability, Rule
-from asynclint.rules._fixes import import_of, module_attribute, refers_to_module
+from asynclint.rules._fixes import import_of, module_attribute, module_name_at
 
 GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
 
@@ -71,16 +71,14 @@ class GetEventLoopInCoroutine(Rule):
     def _fix(self, node: cst.Call) -> Fix | None:
         """In a coroutine the two return the same loop: a safe rename."""
         func = node.func
+        imports: tuple[Import, ...] = ()
         if isinstance(func, cst.Attribute):  # `asyncio.get_event_loop`, `aio.get_event_loop`
             new_func: cst.BaseExpression = func.with_changes(attr=cst.Name("get_running_loop"))
-            imports: tuple[Import, ...] = ()
-        elif refers_to_module(self.semantic, node, "asyncio"):  # `from asyncio import ...`
-            new_func, imports = (
-                module_attribute("asyncio", "get_running_loop"),
-                (Import("asyncio"),),
-            )
-        else:
-            return None
+        else:  # `from asyncio import get_event_loop`
+            named = module_name_at(self.semantic, node, "asyncio")
+            if named is None:
+                return None
+            new_func, imports = module_attribute(named[0], "get_running_loop"), named[1]
         imported = import_of(self.semantic, func) if isinstance(func, cst.Name) else None
         return Fix(
             node,
