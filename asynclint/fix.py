@@ -84,8 +84,61 @@ def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:
     for imp in sorted(unused, key=lambda i: (i.module, i.obj or "", i.asname or "")):
         RemoveImportsVisitor.remove_unused_import(context, imp.module, imp.obj, imp.asname)
     if unused:
+        before = module
         module = RemoveImportsVisitor(context).transform_module(module)
+        module = _keep_leading_lines(before, module)
     return module
+
+
+def _keep_leading_lines(before: cst.Module, after: cst.Module) -> cst.Module:
+    """Blank lines and comments above a removed import move to the statement that follows.
+
+    The visitor returns unchanged statements as the same objects, so the statements it
+    removed are the old ones missing from the new body.
+    """
+    kept = {id(statement) for statement in after.body}
+    carried: list[cst.EmptyLine] = []
+    moved: dict[int, list[cst.EmptyLine]] = {}
+    new_body = list(after.body)
+    position = 0
+    for statement in before.body:
+        if id(statement) in kept or (
+            position < len(new_body) and _same_slot(statement, new_body[position])
+        ):
+            if carried:
+                moved[position] = carried
+                carried = []
+            position += 1
+        else:
+            carried = [*carried, *statement.leading_lines]
+    if not moved:
+        return after
+    for position, lines in moved.items():
+        statement = new_body[position]
+        new_body[position] = statement.with_changes(
+            leading_lines=[*lines, *statement.leading_lines]
+        )
+    return after.with_changes(body=new_body)
+
+
+def _same_slot(old: cst.BaseStatement, new: cst.BaseStatement) -> bool:
+    """`new` is `old` with some names removed (`from a import b, c` -> `from a import b`)."""
+    if not (isinstance(old, cst.SimpleStatementLine) and isinstance(new, cst.SimpleStatementLine)):
+        return False
+    first, second = old.body[0], new.body[0]
+    if isinstance(first, cst.ImportFrom) and isinstance(second, cst.ImportFrom):
+        return _dotted(first.module) == _dotted(second.module) and len(first.relative) == len(
+            second.relative
+        )
+    if isinstance(first, cst.Import) and isinstance(second, cst.Import):
+        return {_dotted(a.name) for a in second.names} <= {_dotted(a.name) for a in first.names}
+    return False
+
+
+def _dotted(node: cst.CSTNode | None) -> str:
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return node.value if isinstance(node, cst.Name) else ""
 
 
 def _add_module_statements(module: cst.Module, sources: list[str]) -> cst.Module:

@@ -161,3 +161,12 @@ def test_fixes_use_the_alias_the_file_already_imports() -> None:
         "import asyncio as aio\n\nasync def f():\n"
         "    await aio.sleep(1)\n    return aio.get_running_loop()\n"
     )
+
+
+def test_comments_above_a_removed_import_stay() -> None:
+    source = (
+        "import os\nimport time\n\n# third party\nimport requests\nimport httpx\n\n"
+        "async def f():\n    time.sleep(1)\n    requests.post('u')\n"
+    )
+    fixed = fix(source.encode()).decode()
+    assert fixed.startswith("import os\n\n# third party\nimport httpx\nimport asyncio\n\n")
