@@ -23,7 +23,7 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 pytest.importorskip("requests")
 
-LATENCY = 0.3  # seconds the upstream takes per request
+LATENCY = 0.5  # seconds the upstream takes per request
 
 APP = """\
 import time
