@@ -170,7 +170,10 @@ class _Checker:
         try:
             model, reports = self.analyse(self.module, active, project)
             if summarize:
-                self.summary = summarize_module(model)
+                blocking = model.helpers.local.blocking_nodes()
+                spans = locate(self.module, blocking, model.parent_of, self.text)
+                lines = {key: span[0][0] for key, span in spans.items()}
+                self.summary = summarize_module(model, lines, self.filename)
                 self.queries = frozenset(model.external_queries)
             if reports:
                 self.add_reports(self.module, reports, model.parent_of)

@@ -210,3 +210,13 @@ BLOCKING_CPU = CallTable(
         },
     },
 )
+
+#: What ASL101-105 and ASL107 flag on the loop: a sync helper making one of these blocks (ASL106).
+BLOCKING_TABLES = (
+    BLOCKING_HTTP,
+    BLOCKING_SLEEP,
+    BLOCKING_FILE_IO,
+    BLOCKING_SUBPROCESS,
+    BLOCKING_DB,
+    BLOCKING_CPU,
+)

@@ -10,6 +10,7 @@ import libcst as cst
 
 from asynclint.semantic import names, origins
 from asynclint.semantic.fastapi import FastAPIModel, Role, describe
+from asynclint.semantic.helpers import ChainFinder
 from asynclint.semantic.project import ProjectIndex
 from asynclint.semantic.scopes import BindingKind, Scope, ScopeKind
 from asynclint.semantic.tables import THREAD_RUNNER_METHODS, THREAD_RUNNERS
@@ -76,6 +77,14 @@ class SemanticModel:
 
     def function_scope(self, func: cst.FunctionDef) -> Scope | None:
         return self._function_scopes.get(id(func))
+
+    def function_scopes(self) -> Iterable[Scope]:
+        return self._function_scopes.values()
+
+    @cached_property
+    def helpers(self) -> ChainFinder:
+        """Chains from calls here down to blocking calls in sync project helpers (ASL106)."""
+        return ChainFinder(self)
 
     # -- names and origins ------------------------------------------------------------------
 

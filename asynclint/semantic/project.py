@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from asynclint.semantic.helpers import FunctionFacts
 from asynclint.semantic.scopes import Binding, BindingKind
 from asynclint.semantic.tables import ATTRIBUTES, CANONICAL, KNOWN_INSTANCES, RETURNS
 
@@ -42,6 +43,10 @@ class ModuleSummary:
     param_types: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Name -> the qualified name it was imported from (`from .session import get_db`).
     reexports: dict[str, str] = field(default_factory=dict)
+    #: "f" / "C.m" -> what the sync function does that may block (ASL106).
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)
+    #: The file, as messages name it.
+    filename: str = ""
 
     def library_types_only(self, project_roots: set[str]) -> ModuleSummary:
         """Drop the project's own classes: no rule asks about them across modules, and every
@@ -66,16 +71,24 @@ class ModuleSummary:
             keep(self.results),
             keep(self.param_types),
             self.reexports,
+            self.functions,
+            self.filename,
         )
 
     def __bool__(self) -> bool:
-        return bool(self.values or self.results or self.param_types or self.reexports)
+        return bool(
+            self.values or self.results or self.param_types or self.reexports or self.functions
+        )
 
 
-def summarize(model: SemanticModel) -> ModuleSummary:
+def summarize(
+    model: SemanticModel, lines: dict[int, int] | None = None, filename: str = ""
+) -> ModuleSummary:
+    """What `model`'s module tells others; `lines` maps its blocking calls to their lines."""
     from asynclint.semantic import origins
 
-    summary = ModuleSummary(model.module_name)
+    summary = ModuleSummary(model.module_name, filename=filename)
+    summary.functions = model.helpers.local.facts(lines or {})
     scope = model.module_scope
     for name, bindings in scope.bindings.items():
         if len(bindings) != 1:
@@ -162,11 +175,32 @@ class ProjectIndex:
         return None
 
     def knows(self, qname: str) -> bool:
+        if self.function(qname) is not None:
+            return True
         found = self._lookup(qname)
         if found is None:
             return False
         summary, name = found
         return name in summary.values or name in summary.results or name in summary.param_types
+
+    def holds(self, qname: str) -> bool:
+        """`qname` names something in a module of this run (`app.crud.get_user`)."""
+        parts = qname.split(".")
+        return any(".".join(parts[:end]) in self.to_come for end in range(1, len(parts)))
+
+    def function(self, qname: str) -> tuple[FunctionFacts, str] | None:
+        """The facts of a project function or method, and its file: `app.crud.get_user`,
+        `app.services.UserService.get` (also through re-exports)."""
+        found = self._lookup(qname)
+        if found is not None and found[1] in found[0].functions:
+            return found[0].functions[found[1]], found[0].filename
+        owner, _, method = qname.rpartition(".")
+        found = self._lookup(owner)
+        if found is not None:
+            facts = found[0].functions.get(f"{found[1]}.{method}")
+            if facts is not None:
+                return facts, found[0].filename
+        return None
 
     def value_types(self, qname: str) -> frozenset[str]:
         found = self._lookup(qname)

@@ -1,0 +1,229 @@
+"""Sync helpers that block: the facts each function gives, and the chains they form (ASL106).
+
+Each module-level function and method of a module-level class is summarised: is it async, the
+first blocking call it makes itself (anything ASL101-105/ASL107 would flag on the loop), and the
+project functions it calls. A chain starts at a call on the event loop and follows sync
+project functions, in this file or (through the project index) in others, down to a blocking
+call; an async function ends it (it is checked on its own), and so do cycles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asynclint.semantic.scopes import BindingKind, ScopeKind
+
+if TYPE_CHECKING:
+    from asynclint.semantic.model import SemanticModel
+    from asynclint.semantic.scopes import Scope
+
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """What one function does, as far as ASL106 cares."""
+
+    is_async: bool
+    #: The first blocking call it makes itself: (qualified callee, line).
+    blocking: tuple[str, int] | None = None
+    #: The project functions it calls: (as written, `fetch_rates`; key, `app.rates.fetch_rates`).
+    calls: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Chain:
+    """`convert` -> `fetch_rates` -> `requests.get` at app/rates.py:8."""
+
+    steps: tuple[str, ...]  # the helpers called, first the one called on the loop
+    blocking: str  # the blocking callee at the end
+    filename: str  # where it is ("" for this file)
+    line: int | cst.CSTNode  # its line, or (in this file) its node, for `LineOf`
+
+
+class LocalFacts:
+    """The facts of this file's functions, with the blocking calls' nodes (lines come later)."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        from asynclint.rules._calls import BLOCKING_TABLES
+
+        self.model = model
+        self.keys: dict[int, str] = {}  # id(function scope) -> "f" / "C.m"
+        for scope in model.function_scopes():
+            key = _local_key(scope)
+            if key is not None:
+                self.keys[id(scope)] = key
+        self.is_async = {key: False for key in self.keys.values()}
+        self.blocking: dict[str, tuple[str, cst.Call]] = {}
+        self.calls: dict[str, list[tuple[str, str]]] = {}
+        for scope in model.function_scopes():
+            key = self.keys.get(id(scope))
+            if key is not None:
+                self.is_async[key] = scope.is_async
+        for call in model.nodes(cst.Call):
+            scope = model.scope_of(call)
+            key = self.keys.get(id(scope.function)) if scope is not None else None
+            if key is None or isinstance(model.parent_of(call), cst.Await):
+                continue
+            qnames = model.qualified_names(call.func)
+            if key not in self.blocking:
+                for table in BLOCKING_TABLES:
+                    callee = table.match(qnames)
+                    if callee is not None:
+                        self.blocking[key] = (callee.removeprefix("builtins."), call)
+                        break
+            target = callee_key(model, call)
+            if target is not None:
+                self.calls.setdefault(key, []).append((_written(call.func), target))
+
+    def facts(self, lines: dict[int, int]) -> dict[str, FunctionFacts]:
+        """Facts worth telling other modules: sync functions that block or call helpers."""
+        found = {}
+        for key, is_async in self.is_async.items():
+            if is_async or (key not in self.blocking and key not in self.calls):
+                continue
+            blocking = self.blocking.get(key)
+            found[key] = FunctionFacts(
+                False,
+                (blocking[0], lines.get(id(blocking[1]), 0)) if blocking else None,
+                tuple(dict.fromkeys(self.calls.get(key, ()))),
+            )
+        return found
+
+    def blocking_nodes(self) -> list[cst.Call]:
+        return [call for _, call in self.blocking.values()]
+
+
+def callee_key(model: SemanticModel, call: cst.Call) -> str | None:
+    """The project function `call` calls: `app.rates.fetch_rates`, `app.svc.UserService.get`."""
+    func = call.func
+    local = model.local_function(func)
+    if local is not None:
+        scope = model.function_scope(local)
+        key = _local_key(scope) if scope is not None else None
+        return f"{model.module_name}.{key}" if key else None
+    if isinstance(func, cst.Attribute):
+        own = _own_class(model, func.value)
+        if own is not None:
+            return f"{model.module_name}.{own}.{func.attr.value}"
+        for owner in sorted(model.types_of(func.value)):
+            if _in_project(model, owner):
+                return f"{owner}.{func.attr.value}"
+    for qname in sorted(model.qualified_names(func)):
+        if _in_project(model, qname):
+            return qname
+    return None
+
+
+def _in_project(model: SemanticModel, qname: str) -> bool:
+    if qname.startswith(model.module_name + "."):
+        return True
+    project = model.project
+    return project is not None and project.holds(qname)
+
+
+def _own_class(model: SemanticModel, receiver: cst.CSTNode) -> str | None:
+    """`self`/`cls` in a method of a module-level class: that class's name."""
+    if not isinstance(receiver, cst.Name):
+        return None
+    scope = model.scope_of(receiver)
+    bindings = scope.lookup(receiver.value) if scope is not None else None
+    if not bindings or bindings[0].kind is not BindingKind.PARAM:
+        return None
+    method = bindings[0].scope
+    owner = method.parent
+    if owner is None or owner.kind is not ScopeKind.CLASS or not _first_param(method, receiver):
+        return None
+    return owner.name if owner.parent is model.module_scope else None
+
+
+def _first_param(method: Scope, name: cst.Name) -> bool:
+    node = method.node
+    if not isinstance(node, cst.FunctionDef):
+        return False
+    params = [*node.params.posonly_params, *node.params.params]
+    return bool(params) and params[0].name.value == name.value
+
+
+def _local_key(scope: Scope) -> str | None:
+    """ "f" for a module-level function, "C.m" for a method of a module-level class."""
+    parent = scope.parent
+    if parent is None:
+        return None
+    if parent.kind is ScopeKind.MODULE:
+        return scope.name
+    grandparent = parent.parent
+    if parent.kind is ScopeKind.CLASS and grandparent and grandparent.kind is ScopeKind.MODULE:
+        return f"{parent.name}.{scope.name}"
+    return None
+
+
+def _written(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Attribute):
+        return f"{_written(func.value)}.{func.attr.value}"
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Call):
+        return f"{_written(func.func)}(...)"
+    return "(...)"
+
+
+class ChainFinder:
+    """Chains from calls in one file, through its own functions and the project index."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        self.model = model
+        self.local = LocalFacts(model)
+        self._memo: dict[str, Chain | None] = {}
+
+    def chain(self, call: cst.Call) -> Chain | None:
+        key = callee_key(self.model, call)
+        if key is None:
+            return None
+        found = self._follow(key, frozenset())
+        if found is None:
+            return None
+        return Chain(
+            (_written(call.func), *found.steps), found.blocking, found.filename, found.line
+        )
+
+    def _follow(self, key: str, seen: frozenset[str]) -> Chain | None:
+        if key in self._memo:
+            return self._memo[key]
+        if key in seen or len(seen) >= MAX_DEPTH:
+            return None
+        found = self._compute(key, seen | {key})
+        self._memo[key] = found
+        return found
+
+    def _compute(self, key: str, seen: frozenset[str]) -> Chain | None:
+        prefix = self.model.module_name + "."
+        if key.startswith(prefix):
+            local = key[len(prefix) :]
+            if local not in self.local.is_async or self.local.is_async[local]:
+                return None
+            if local in self.local.blocking:
+                callee, node = self.local.blocking[local]
+                return Chain((), callee, "", node)
+            calls = self.local.calls.get(local, [])
+        else:
+            project = self.model.project
+            found = project.function(key) if project is not None else None
+            if found is None:
+                if project is not None and project.pending(key):
+                    self.model.external_queries.add(key)  # a module still to come may know
+                return None
+            facts, filename = found
+            if facts.is_async:
+                return None
+            if facts.blocking is not None:
+                return Chain((), facts.blocking[0], filename, facts.blocking[1])
+            calls = list(facts.calls)
+        for written, callee in calls:
+            below = self._follow(callee, seen)
+            if below is not None:
+                return Chain((written, *below.steps), below.blocking, below.filename, below.line)
+        return None
