@@ -66,8 +66,8 @@ class LocalFacts:
         for call in model.nodes(cst.Call):
             scope = model.scope_of(call)
             key = self.keys.get(id(scope.function)) if scope is not None else None
-            if key is None or isinstance(model.parent_of(call), cst.Await):
-                continue
+            if key is None or self.is_async[key] or isinstance(model.parent_of(call), cst.Await):
+                continue  # an async function ends every chain: what it calls does not matter
             qnames = model.qualified_names(call.func)
             if key not in self.blocking:
                 for table in BLOCKING_TABLES:
