@@ -57,27 +57,33 @@ class LocalFacts:
             if key is not None:
                 self.keys[id(scope)] = key
         self.is_async = {key: False for key in self.keys.values()}
-        self.blocking: dict[str, tuple[str, cst.Call]] = {}
+        #: Per function, in the order they run (the walk meets siblings last first).
+        self.blocking: dict[str, list[tuple[str, cst.Call]]] = {}
         self.calls: dict[str, list[tuple[str, str]]] = {}
         for scope in model.function_scopes():
             key = self.keys.get(id(scope))
             if key is not None:
                 self.is_async[key] = scope.is_async
-        for call in model.nodes(cst.Call):
+        for call in reversed(model.nodes(cst.Call)):
             scope = model.scope_of(call)
             key = self.keys.get(id(scope.function)) if scope is not None else None
             if key is None or self.is_async[key] or isinstance(model.parent_of(call), cst.Await):
                 continue  # an async function ends every chain: what it calls does not matter
             qnames = model.qualified_names(call.func)
-            if key not in self.blocking:
-                for table in BLOCKING_TABLES:
-                    callee = table.match(qnames)
-                    if callee is not None:
-                        self.blocking[key] = (callee.removeprefix("builtins."), call)
-                        break
+            for table in BLOCKING_TABLES:
+                callee = table.match(qnames)
+                if callee is not None:
+                    self.blocking.setdefault(key, []).append(
+                        (callee.removeprefix("builtins."), call)
+                    )
+                    break
             target = callee_key(model, call)
             if target is not None:
                 self.calls.setdefault(key, []).append((_written(call.func), target))
+
+    def first_blocking(self, key: str) -> tuple[str, cst.Call] | None:
+        found = self.blocking.get(key)
+        return found[0] if found else None
 
     def facts(self, lines: dict[int, int]) -> dict[str, FunctionFacts]:
         """Facts worth telling other modules: sync functions that block or call helpers."""
@@ -85,16 +91,17 @@ class LocalFacts:
         for key, is_async in self.is_async.items():
             if is_async or (key not in self.blocking and key not in self.calls):
                 continue
-            blocking = self.blocking.get(key)
+            blocking = None
+            if key in self.blocking:  # the first in the source
+                callee, call = min(self.blocking[key], key=lambda b: lines.get(id(b[1]), 0))
+                blocking = (callee, lines.get(id(call), 0))
             found[key] = FunctionFacts(
-                False,
-                (blocking[0], lines.get(id(blocking[1]), 0)) if blocking else None,
-                tuple(dict.fromkeys(self.calls.get(key, ()))),
+                False, blocking, tuple(dict.fromkeys(self.calls.get(key, ())))
             )
         return found
 
     def blocking_nodes(self) -> list[cst.Call]:
-        return [call for _, call in self.blocking.values()]
+        return [call for calls in self.blocking.values() for _, call in calls]
 
 
 def callee_key(model: SemanticModel, call: cst.Call) -> str | None:
@@ -205,9 +212,9 @@ class ChainFinder:
             local = key[len(prefix) :]
             if local not in self.local.is_async or self.local.is_async[local]:
                 return None
-            if local in self.local.blocking:
-                callee, node = self.local.blocking[local]
-                return Chain((), callee, "", node)
+            first = self.local.first_blocking(local)
+            if first is not None:
+                return Chain((), first[0], "", first[1])
             calls = self.local.calls.get(local, [])
         else:
             project = self.model.project

@@ -49,8 +49,10 @@ class ModuleSummary:
     filename: str = ""
 
     def library_types_only(self, project_roots: set[str]) -> ModuleSummary:
-        """Drop the project's own classes: no rule asks about them across modules, and every
-        name the index knows makes the files importing it run a second time."""
+        """Drop the project's own classes from what functions and aliases give: no rule asks
+        about them across modules, and every name the index knows makes the files importing it
+        run a second time. Module-level instances keep them (`cache = RedisCache()`): ASL106
+        follows their methods."""
 
         def keep(table: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
             kept = {}
@@ -67,7 +69,7 @@ class ModuleSummary:
 
         return ModuleSummary(
             self.module,
-            keep(self.values),
+            self.values,  # instances of project classes too: ASL106 follows their methods
             keep(self.results),
             keep(self.param_types),
             self.reexports,
