@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from asynclint.semantic.scopes import Scope
 
 MAX_DEPTH = 8
+#: Sync classes and their async twins: a helper annotated with one may be handed the other.
+ASYNC_TWINS = {
+    "sqlalchemy.orm.Session": "sqlalchemy.ext.asyncio.AsyncSession",
+    "redis.Redis": "redis.asyncio.Redis",
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,9 @@ class FunctionFacts:
     is_async: bool
     #: The first blocking call it makes itself: (qualified callee, line).
     blocking: tuple[str, int] | None = None
+    #: That call's receiver is one of the function's parameters (`db.query` with `db: Session`):
+    #: its type is what the annotation claims, which a caller may contradict.
+    on_param: bool = False
     #: The project functions it calls: (as written, `fetch_rates`; key, `app.rates.fetch_rates`).
     calls: tuple[tuple[str, str], ...] = ()
 
@@ -42,6 +50,7 @@ class Chain:
     blocking: str  # the blocking callee at the end
     filename: str  # where it is ("" for this file)
     line: int | cst.CSTNode  # its line, or (in this file) its node, for `LineOf`
+    on_param: bool = False  # the blocking receiver is a parameter of the last helper
 
 
 class LocalFacts:
@@ -91,14 +100,24 @@ class LocalFacts:
         for key, is_async in self.is_async.items():
             if is_async or (key not in self.blocking and key not in self.calls):
                 continue
-            blocking = None
+            blocking, on_param = None, False
             if key in self.blocking:  # the first in the source
                 callee, call = min(self.blocking[key], key=lambda b: lines.get(id(b[1]), 0))
-                blocking = (callee, lines.get(id(call), 0))
-            found[key] = FunctionFacts(
-                False, blocking, tuple(dict.fromkeys(self.calls.get(key, ())))
-            )
+                blocking, on_param = (callee, lines.get(id(call), 0)), self.on_param(call)
+            calls = tuple(dict.fromkeys(self.calls.get(key, ())))
+            found[key] = FunctionFacts(False, blocking, on_param=on_param, calls=calls)
         return found
+
+    def on_param(self, call: cst.Call) -> bool:
+        """The receiver of `call` (`db` in `db.query(...)`) is a parameter of its function."""
+        receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+        while isinstance(receiver, (cst.Attribute, cst.Call)):
+            receiver = receiver.value if isinstance(receiver, cst.Attribute) else receiver.func
+        if not isinstance(receiver, cst.Name):
+            return False
+        scope = self.model.scope_of(receiver)
+        bindings = scope.lookup(receiver.value) if scope is not None else None
+        return bool(bindings) and bindings[0].kind is BindingKind.PARAM
 
     def blocking_nodes(self) -> list[cst.Call]:
         return [call for calls in self.blocking.values() for _, call in calls]
@@ -191,11 +210,30 @@ class ChainFinder:
         if key is None:
             return None
         found = self._follow(key, frozenset())
-        if found is None:
+        if found is None or (found.on_param and self._async_argument(call, found.blocking)):
             return None
-        return Chain(
-            (_written(call.func), *found.steps), found.blocking, found.filename, found.line
-        )
+        steps = (_written(call.func), *found.steps)
+        return Chain(steps, found.blocking, found.filename, found.line, found.on_param)
+
+    def _async_argument(self, call: cst.Call, blocking: str) -> bool:
+        """The caller passes the async twin of the blocking receiver's class (an AsyncSession
+        where the helper's annotation says Session): what FastAPI or the caller hands over
+        wins over the annotation, and the async object's methods do not block."""
+        twin = ASYNC_TWINS.get(blocking.rpartition(".")[0])
+        if twin is None:
+            return False
+        handed = list(call.args)
+        # ... or hands it to the object whose method this is: `Service(db).get()`, or
+        # `service = Service(db)` then `service.get()`.
+        receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+        if isinstance(receiver, cst.Name):
+            scope = self.model.scope_of(receiver)
+            bindings = scope.lookup(receiver.value) if scope is not None else None
+            if bindings and len(bindings) == 1 and bindings[0].kind is BindingKind.ASSIGN:
+                receiver = bindings[0].value
+        if isinstance(receiver, cst.Call):
+            handed.extend(receiver.args)
+        return any(twin in self.model.types_of(arg.value) for arg in handed)
 
     def _follow(self, key: str, seen: frozenset[str]) -> Chain | None:
         if key in self._memo:
@@ -214,7 +252,7 @@ class ChainFinder:
                 return None
             first = self.local.first_blocking(local)
             if first is not None:
-                return Chain((), first[0], "", first[1])
+                return Chain((), first[0], "", first[1], self.local.on_param(first[1]))
             calls = self.local.calls.get(local, [])
         else:
             project = self.model.project
@@ -227,10 +265,11 @@ class ChainFinder:
             if facts.is_async:
                 return None
             if facts.blocking is not None:
-                return Chain((), facts.blocking[0], filename, facts.blocking[1])
+                return Chain((), facts.blocking[0], filename, facts.blocking[1], facts.on_param)
             calls = list(facts.calls)
         for written, callee in calls:
             below = self._follow(callee, seen)
             if below is not None:
-                return Chain((written, *below.steps), below.blocking, below.filename, below.line)
+                steps = (written, *below.steps)
+                return Chain(steps, below.blocking, below.filename, below.line, below.on_param)
         return None
