@@ -69,11 +69,10 @@ def import_of(semantic: SemanticModel, func: cst.BaseExpression) -> Import | Non
         root = root.value
     if not isinstance(root, cst.Name):
         return None
-    scope = semantic.scope_of(root)
-    bindings = scope.lookup(root.value) if scope is not None else None
-    if not bindings or len(bindings) != 1 or bindings[0].kind is not BindingKind.IMPORT:
+    imported = semantic.binding_of(root, BindingKind.IMPORT)
+    if imported is None:
         return None
-    qname = bindings[0].qname or ""
+    qname = imported.qname or ""
     local = root.value
     if root is func and "." in qname:  # `from time import sleep [as nap]`
         module, _, obj = qname.rpartition(".")

@@ -115,8 +115,7 @@ class LocalFacts:
             receiver = receiver.value if isinstance(receiver, cst.Attribute) else receiver.func
         if not isinstance(receiver, cst.Name):
             return False
-        scope = self.model.scope_of(receiver)
-        bindings = scope.lookup(receiver.value) if scope is not None else None
+        bindings = self.model.bindings_of(receiver)
         return bool(bindings) and bindings[0].kind is BindingKind.PARAM
 
     def blocking_nodes(self) -> list[cst.Call]:
@@ -155,8 +154,7 @@ def _own_class(model: SemanticModel, receiver: cst.CSTNode) -> str | None:
     """`self`/`cls` in a method of a module-level class: that class's name."""
     if not isinstance(receiver, cst.Name):
         return None
-    scope = model.scope_of(receiver)
-    bindings = scope.lookup(receiver.value) if scope is not None else None
+    bindings = model.bindings_of(receiver)
     if not bindings or bindings[0].kind is not BindingKind.PARAM:
         return None
     method = bindings[0].scope
@@ -227,10 +225,8 @@ class ChainFinder:
         # `service = Service(db)` then `service.get()`.
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
         if isinstance(receiver, cst.Name):
-            scope = self.model.scope_of(receiver)
-            bindings = scope.lookup(receiver.value) if scope is not None else None
-            if bindings and len(bindings) == 1 and bindings[0].kind is BindingKind.ASSIGN:
-                receiver = bindings[0].value
+            assigned = self.model.binding_of(receiver, BindingKind.ASSIGN)
+            receiver = assigned.value if assigned is not None else receiver
         if isinstance(receiver, cst.Call):
             handed.extend(receiver.args)
         return any(twin in self.model.types_of(arg.value) for arg in handed)

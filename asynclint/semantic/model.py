@@ -12,7 +12,7 @@ from asynclint.semantic import names, origins
 from asynclint.semantic.fastapi import FastAPIModel, Role, describe
 from asynclint.semantic.helpers import ChainFinder
 from asynclint.semantic.project import ProjectIndex
-from asynclint.semantic.scopes import BindingKind, Scope, ScopeKind
+from asynclint.semantic.scopes import Binding, BindingKind, Scope, ScopeKind
 from asynclint.semantic.tables import THREAD_RUNNER_METHODS, THREAD_RUNNERS
 from asynclint.semantic.walker import Walker
 
@@ -113,12 +113,21 @@ class SemanticModel:
             self.external_queries.add(qname)  # unanswered (yet): maybe a later module knows
         return answer
 
+    def bindings_of(self, name: cst.Name) -> list[Binding]:
+        """What `name` refers to where it stands (LEGB); empty when nothing binds it."""
+        scope = self.scope_of(name)
+        return (scope.lookup(name.value) if scope is not None else None) or []
+
+    def binding_of(self, name: cst.Name, kind: BindingKind) -> Binding | None:
+        """The one binding of `name`, when there is exactly one and it is of `kind`."""
+        bindings = self.bindings_of(name)
+        return bindings[0] if len(bindings) == 1 and bindings[0].kind is kind else None
+
     def local_function(self, node: cst.CSTNode | None) -> cst.FunctionDef | None:
         """The `def` in this file that a name refers to, if exactly one."""
         if not isinstance(node, cst.Name):
             return None
-        scope = self.scope_of(node)
-        bindings = scope.lookup(node.value) if scope is not None else None
+        bindings = self.bindings_of(node)
         if not bindings:
             return None
         defs = [b.value for b in bindings if b.kind is BindingKind.DEF]

@@ -225,12 +225,11 @@ def _alias_target(model: SemanticModel, node: cst.CSTNode) -> cst.CSTNode:
     for _ in range(5):
         if not isinstance(node, cst.Name):
             return node
-        scope = model.scope_of(node)
-        bindings = scope.lookup(node.value) if scope is not None else None
-        if not bindings or len(bindings) != 1 or bindings[0].kind is not BindingKind.ASSIGN:
+        assigned = model.binding_of(node, BindingKind.ASSIGN)
+        if assigned is None:
             return node
-        value = bindings[0].value
-        if value is None or bindings[0].scope.kind is not ScopeKind.MODULE:
+        value = assigned.value
+        if value is None or assigned.scope.kind is not ScopeKind.MODULE:
             return node
         node = value
     return node
