@@ -163,9 +163,12 @@ class _Statements:
         path: list[cst.CSTNode] = []
         current: cst.CSTNode | None = node
         while current is not None and current is not self.module:
-            if isinstance(current, cst.BaseStatement):
+            parent = self.parent_of(current)
+            # An `elif` generates as `if` on its own: only its whole `if` chain can be placed.
+            elif_ = isinstance(current, cst.If) and isinstance(parent, cst.If)
+            if isinstance(current, cst.BaseStatement) and not elif_:
                 path.append(current)
-            current = self.parent_of(current)
+            current = parent
         return path[::-1] if current is self.module else []
 
     def _indents(self, statement: cst.CSTNode) -> list[str]:
@@ -179,7 +182,11 @@ class _Statements:
         return indents[::-1]
 
     def _place(self, path: list[cst.CSTNode], code: str) -> int | None:
-        """Where the last statement of `path`, whose code is `code`, starts in the text."""
+        """Where the last statement of `path`, whose code is `code`, starts in the text.
+
+        The code is searched without its final line break: the file's last line may have none.
+        """
+        code = code.removesuffix("\n").removesuffix("\r")
         start = self._unique(code, 0, len(self.text))
         if start is not None or len(path) < 2:
             return start
@@ -197,13 +204,16 @@ class _Statements:
         return self.offsets[id(statement)]
 
     def _unique(self, code: str, low: int, high: int) -> int | None:
-        """The one place in text[low:high] where `code` starts a line, if there is just one."""
+        """The one place in text[low:high] where `code` fills whole lines, if there is just one."""
         text, where, start = self.text, None, low
         while True:
             start = text.find(code, start, high)
             if start < 0:
                 return where
-            if start == 0 or text[start - 1] in "\r\n":
+            end = start + len(code)
+            if (start == 0 or text[start - 1] in "\r\n") and (
+                end == len(text) or text[end] in "\r\n"
+            ):
                 if where is not None:
                     return None
                 where = start

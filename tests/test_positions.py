@@ -48,3 +48,15 @@ def test_statement_positions_equal_whole_module_positions(
     for node in nodes:  # one at a time, and all together
         assert locate(module, [node], model.parent_of, text) == {id(node): whole[id(node)]}
     assert locate(module, nodes, model.parent_of, text) == whole
+
+
+def test_no_trailing_newline_and_elif_are_not_mistaken_for_twins() -> None:
+    for text in (
+        "import time\n\n\nasync def a():\n    time.sleep(1)\n\n\nasync def b():\n    time.sleep(1)",
+        "async def f(a, b):\n    if a:\n        pass\n    elif b:\n        g(1)\n    if b:\n        g(1)\n",
+    ):
+        module = cst.parse_module(text)
+        nodes, model = _all_nodes(module)
+        whole = locate(module, nodes)
+        for node in nodes:
+            assert locate(module, [node], model.parent_of, text) == {id(node): whole[id(node)]}
