@@ -53,7 +53,8 @@ def test_statement_positions_equal_whole_module_positions(
 def test_no_trailing_newline_and_elif_are_not_mistaken_for_twins() -> None:
     for text in (
         "import time\n\n\nasync def a():\n    time.sleep(1)\n\n\nasync def b():\n    time.sleep(1)",
-        "async def f(a, b):\n    if a:\n        pass\n    elif b:\n        g(1)\n    if b:\n        g(1)\n",
+        "async def f(a, b):\n    if a:\n        pass\n    elif b:\n        g(1)\n"
+        "    if b:\n        g(1)\n",
     ):
         module = cst.parse_module(text)
         nodes, model = _all_nodes(module)
