@@ -250,7 +250,10 @@ def _unified_diff(filename: str, before: bytes, after: bytes) -> str:
     def lines(data: bytes) -> list[str]:
         return data.decode("utf-8", errors="replace").splitlines(keepends=True)
 
-    return "".join(difflib.unified_diff(lines(before), lines(after), filename, filename))
+    diff = []
+    for line in difflib.unified_diff(lines(before), lines(after), filename, filename):
+        diff.append(line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n")
+    return "".join(diff)
 
 
 @main.command(name="rules")

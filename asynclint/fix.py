@@ -153,17 +153,63 @@ def _add_module_statements(module: cst.Module, sources: list[str]) -> cst.Module
     if not new:
         return module
     body = list(module.body)
-    after = 0
+    # After the docstring, the imports, and whatever binds a name the new statements read
+    # (an `import asyncio` inside a module-level `try:` too).
+    needed = {n.value for statement in new for n in _names_read(statement)}
+    after = 1 if body and _is_docstring(body[0]) else 0
     for index, statement in enumerate(body):
+        imports = _names_read(statement, imports_only=True)
         if isinstance(statement, cst.SimpleStatementLine) and all(
             isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
         ):
-            after = index + 1
+            after = max(after, index + 1)
+        if needed & {n.value for n in imports}:
+            after = max(after, index + 1)
     # Blank lines around the new statements, as a formatter would put them.
     new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine()])
     if after < len(body) and not body[after].leading_lines:
         body[after] = body[after].with_changes(leading_lines=[cst.EmptyLine()])
     return module.with_changes(body=[*body[:after], *new, *body[after:]])
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _names_read(node: cst.CSTNode, imports_only: bool = False) -> list[cst.Name]:
+    """The names in `node` (with `imports_only`, the names its imports bind), nested
+    function and class bodies left out."""
+
+    class _Collect(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found: list[cst.Name] = []
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_ImportAlias(self, node: cst.ImportAlias) -> bool:
+            if imports_only:
+                bound = node.asname.name if node.asname else node.name
+                while isinstance(bound, cst.Attribute):
+                    bound = bound.value
+                if isinstance(bound, cst.Name):
+                    self.found.append(bound)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if not imports_only:
+                self.found.append(node)
+
+    collector = _Collect()
+    node.visit(collector)
+    return collector.found
 
 
 def _module_names(module: cst.Module) -> set[str]:

@@ -201,3 +201,10 @@ def test_fix_stdin_writes_the_fixed_source_to_stdout(project: Path) -> None:
     assert result.stdout == SLEEPY.replace("import time", "import asyncio").replace(
         "time.sleep(1)", "await asyncio.sleep(1)"
     )
+
+
+def test_diff_marks_a_last_line_without_line_break(project: Path) -> None:
+    (project / "tail.py").write_text(SLEEPY.rstrip("\n"))
+    code, out = run("fix", "--diff", "tail.py")
+    assert code == 1
+    assert "-    time.sleep(1)\n\\ No newline at end of file\n+    await asyncio.sleep(1)\n" in out

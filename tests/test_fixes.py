@@ -170,3 +170,18 @@ def test_comments_above_a_removed_import_stay() -> None:
     )
     fixed = fix(source.encode()).decode()
     assert fixed.startswith("import os\n\n# third party\nimport httpx\nimport asyncio\n\n")
+
+
+def test_task_registry_goes_after_the_docstring_and_what_binds_asyncio() -> None:
+    source = (
+        '"""Doc."""\ntry:\n    import asyncio\nexcept ImportError:\n    raise\n\n'
+        "async def f(g):\n    asyncio.create_task(g())\n\n\n"
+        "loop = asyncio.new_event_loop()\nloop.create_task(main())\n"
+    )
+    fixed = fix(source.encode(), unsafe=True).decode()
+    assert fixed.startswith(
+        '"""Doc."""\ntry:\n    import asyncio\nexcept ImportError:\n    raise\n'
+    )
+    assert "    raise\n\n_background_tasks: set[asyncio.Future] = set()\n" in fixed
+    assert fixed.endswith("loop.create_task(main())\n")  # at import time: no fix
+    compile(fixed, "m.py", "exec")

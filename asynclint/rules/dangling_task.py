@@ -106,11 +106,13 @@ class DanglingTask(Rule):
         line = self.semantic.parent_of(expr)
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
             return None
+        scope = self.semantic.scope_of(call)
+        if scope is None or scope.function.node is self.semantic.module:
+            return None  # at import time the set the fix adds may not exist yet
         named = module_name_at(self.semantic, call, "asyncio")
         if named is None or not self._registry_free():
             return None
         asyncio, imports = named
-        scope = self.semantic.scope_of(call)
         name = next((n for n in _TASK_NAMES if scope is None or not scope.lookup(n)), None)
         if name is None:
             return None
