@@ -93,32 +93,33 @@ def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:
 def _keep_leading_lines(before: cst.Module, after: cst.Module) -> cst.Module:
     """Blank lines and comments above a removed import move to the statement that follows.
 
-    The visitor returns unchanged statements as the same objects, so the statements it
-    removed are the old ones missing from the new body.
+    The visitor removes or trims import statements and copies the others unchanged, so the
+    two bodies are matched in order, by equality.
     """
-    kept = {id(statement) for statement in after.body}
+    old, new = list(before.body), list(after.body)
     carried: list[cst.EmptyLine] = []
     moved: dict[int, list[cst.EmptyLine]] = {}
-    new_body = list(after.body)
     position = 0
-    for statement in before.body:
-        if id(statement) in kept or (
-            position < len(new_body) and _same_slot(statement, new_body[position])
-        ):
+    for index, statement in enumerate(old):
+        here = new[position] if position < len(new) else None
+        if here is not None and statement.deep_equals(here):
+            kept = True
+        elif here is not None and index + 1 < len(old) and old[index + 1].deep_equals(here):
+            kept = False  # removed: the next statement is the one here
+        else:
+            kept = here is not None and _same_slot(statement, here)
+        if kept:
             if carried:
                 moved[position] = carried
                 carried = []
             position += 1
         else:
             carried = [*carried, *statement.leading_lines]
-    if not moved:
-        return after
     for position, lines in moved.items():
-        statement = new_body[position]
-        new_body[position] = statement.with_changes(
-            leading_lines=[*lines, *statement.leading_lines]
+        new[position] = new[position].with_changes(
+            leading_lines=[*lines, *new[position].leading_lines]
         )
-    return after.with_changes(body=new_body)
+    return after.with_changes(body=new) if moved else after
 
 
 def _same_slot(old: cst.BaseStatement, new: cst.BaseStatement) -> bool:

@@ -185,3 +185,15 @@ def test_task_registry_goes_after_the_docstring_and_what_binds_asyncio() -> None
     assert "    raise\n\n_background_tasks: set[asyncio.Future] = set()\n" in fixed
     assert fixed.endswith("loop.create_task(main())\n")  # at import time: no fix
     compile(fixed, "m.py", "exec")
+
+
+def test_comment_above_a_kept_import_of_the_same_module_is_not_duplicated() -> None:
+    source = (
+        "import asyncio\n# sleeping\nfrom time import sleep\n# monotonic clock for timeouts\n"
+        "from time import monotonic\nimport os\n\nasync def f():\n    sleep(monotonic())\n"
+    )
+    fixed = fix(source.encode()).decode()
+    assert fixed.count("# monotonic clock for timeouts") == 1
+    assert fixed.startswith(
+        "import asyncio\n# sleeping\n# monotonic clock for timeouts\nfrom time import monotonic\n"
+    )
