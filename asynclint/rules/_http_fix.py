@@ -17,6 +17,7 @@ import libcst as cst
 from asynclint.fix import Applicability, Fix
 from asynclint.rules._fixes import can_await, import_of, module_name_at
 from asynclint.rules._lifecycle import uses
+from asynclint.semantic.walker import code_children
 
 if TYPE_CHECKING:
     from asynclint.config import Config
@@ -32,6 +33,7 @@ REQUESTS_CLIENT = frozenset({"verify", "cert"})
 HTTPX_CLIENT = frozenset({"verify", "cert", "trust_env", "proxy"})
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 _CLIENT_NAMES = ("client", "http_client", "async_client", "_client")
+_EMPTY = cst.Module(body=[])
 
 
 def http_fix(semantic: SemanticModel, call: cst.Call, callee: str, config: Config) -> Fix | None:
@@ -56,8 +58,15 @@ def http_fix(semantic: SemanticModel, call: cst.Call, callee: str, config: Confi
     name = next((n for n in _CLIENT_NAMES if scope is None or not scope.lookup(n)), None)
     if name is None:
         return None
-    response_unsafe, more_edits = _response_uses(semantic, call, small)
-    unsafe |= response_unsafe or _catches_requests_errors(semantic, line)
+    response_unsafe, members, more_edits = _response_uses(semantic, call, small)
+    # `ok`/`raise_for_status` agree for 2xx, 4xx and 5xx, not for a 304 (a conditional
+    # request: headers) or a redirect not followed (`head`).
+    status = members & {"ok", "raise_for_status"}
+    differs = status and (
+        verb == "head"
+        or any(a.keyword is not None and a.keyword.value == "headers" for a in call.args)
+    )
+    unsafe |= response_unsafe or bool(differs) or _catches_requests_errors(semantic, call)
 
     # The call keeps its own layout and comments; only its callee and arguments change.
     request = cst.Await(
@@ -148,6 +157,8 @@ def _arguments(
     if library == "httpx":  # the same API: the client's options move, the rest stays
         for key, arg in keywords.items():
             (client if key in HTTPX_CLIENT else request).append(arg)
+        if any("#" in _EMPTY.code_for_node(arg) for arg in client):
+            return None
         return _last_comma_dropped(request), _tidy(client), False
     for key, arg in keywords.items():
         if key in REQUESTS_KEPT:
@@ -176,6 +187,8 @@ def _arguments(
         added.append(_keyword("follow_redirects", "True"))
     if "timeout" not in keywords:
         added.append(_keyword("timeout", "None"))
+    if any("#" in _EMPTY.code_for_node(arg) for arg in client):
+        return None  # a comment on an argument that moves to the client would be lost
     return _joined(_last_comma_dropped(request), added), _tidy(client), unsafe
 
 
@@ -241,49 +254,64 @@ def _joined(args: list[cst.Arg], added: list[cst.Arg]) -> list[cst.Arg]:
 
 def _response_uses(
     semantic: SemanticModel, call: cst.Call, small: cst.BaseSmallStatement
-) -> tuple[bool, tuple[tuple[cst.CSTNode, cst.CSTNode], ...]]:
-    """Whether the response is used beyond the shared API (unsafe), and the `.ok` reads of a
-    response variable, rewritten to `.is_success`."""
+) -> tuple[bool, frozenset[str], tuple[tuple[cst.CSTNode, cst.CSTNode], ...]]:
+    """Whether the response is used beyond the shared API (unsafe), the members read, and
+    the `.ok` reads of a response variable, rewritten to `.is_success`."""
     parent = semantic.parent_of(call)
     if isinstance(parent, cst.Attribute):
-        return parent.attr.value not in SHARED, ()
+        return parent.attr.value not in SHARED, frozenset({parent.attr.value}), ()
     if parent is not small or isinstance(small, cst.Return):
-        return True, ()  # passed on or returned: what happens to it is not known here
+        return True, frozenset(), ()  # passed on or returned: its uses are not known here
     if not isinstance(small, cst.Assign):
-        return False, ()  # `requests.post(...)` for its effect
+        return False, frozenset(), ()  # `requests.post(...)` for its effect
     targets = small.targets
     if len(targets) != 1:
-        return True, ()
+        return True, frozenset(), ()
     target = targets[0].target
     scope = semantic.scope_of(call)
     if not isinstance(target, cst.Name) or scope is None:
-        return True, ()
+        return True, frozenset(), ()
     function = scope.function
     if len(function.bindings.get(target.value, ())) != 1:
-        return True, ()  # rebound elsewhere: its other values are not this response
+        return True, frozenset(), ()  # rebound elsewhere: its other values are not this one
     edits: list[tuple[cst.CSTNode, cst.CSTNode]] = []
+    members = set()
     for use in uses(semantic, function, target.value):
         member = semantic.parent_of(use)
         if not isinstance(member, cst.Attribute) or member.attr.value not in SHARED:
-            return True, ()
+            return True, frozenset(), ()
+        members.add(member.attr.value)
         if member.attr.value == "ok":
             edits.append((member, member.with_changes(attr=cst.Name("is_success"))))
-    return False, tuple(edits)
+    return False, frozenset(members), tuple(edits)
 
 
-def _catches_requests_errors(semantic: SemanticModel, line: cst.CSTNode) -> bool:
-    """A `try` around `line` has an `except requests...` handler: httpx raises other types."""
-    child, parent = line, semantic.parent_of(line)
-    while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Lambda)):
-        if isinstance(parent, (cst.Try, cst.TryStar)) and parent.body is child:
-            for handler in parent.handlers:
-                kinds = handler.type
-                names = kinds.elements if isinstance(kinds, cst.Tuple) else [kinds]
-                for element in names:
-                    value = element.value if isinstance(element, cst.Element) else element
-                    if value is not None and any(
-                        q.startswith("requests.") for q in semantic.qualified_names(value)
-                    ):
-                        return True
-        child, parent = parent, semantic.parent_of(parent)
+#: Exceptions requests raises (its own, and OSError, which its RequestException subclasses)
+#: that httpx's do not match.
+_REQUESTS_ERRORS = (
+    "requests.",
+    "builtins.OSError",
+    "builtins.IOError",
+    "builtins.EnvironmentError",
+    "builtins.ConnectionError",
+    "builtins.TimeoutError",
+)
+
+
+def _catches_requests_errors(semantic: SemanticModel, call: cst.Call) -> bool:
+    """The function catches requests' errors somewhere (`except requests.HTTPError`,
+    `except OSError`): after the fix, httpx raises other types there."""
+    scope = semantic.scope_of(call)
+    if scope is None:
+        return False
+    stack: list[cst.CSTNode] = [scope.function.node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)) and node.type:
+            kinds = node.type
+            for element in kinds.elements if isinstance(kinds, cst.Tuple) else [kinds]:
+                value = element.value if isinstance(element, cst.Element) else element
+                if any(q.startswith(_REQUESTS_ERRORS) for q in semantic.qualified_names(value)):
+                    return True
+        stack.extend(code_children(node))
     return False

@@ -55,10 +55,13 @@ class BlockingHttpCall(_BlockingCallRule):
     given, `verify`/`cert` move to the client, a raw `data=` body becomes `content=`. The
     response is fully read, so it stays usable after the block. Safe when every use of the
     response is in the API both libraries share (`json() text content status_code headers
-    raise_for_status()`, with `ok` rewritten to `is_success`) and no enclosing `try` catches
-    `requests` exceptions; unsafe otherwise. No fix where httpx has no exact equivalent
-    (`stream=True`, `hooks=`, `proxies=`, a timeout tuple, a `Session`, `*args`/`**kwargs`)
-    or where the call sits in a condition. The client is `httpx2` where the file already uses
+    raise_for_status()`, with `ok` rewritten to `is_success`) and the function catches none of
+    requests' errors (`except requests...`, `except OSError`); unsafe otherwise, and also when
+    `ok`/`raise_for_status()` is read after a request with `headers=` (a 304 answer to a
+    conditional request) or a `head` (a redirect not followed), where the two disagree. No fix
+    where httpx has no exact equivalent (`stream=True`, `hooks=`, `proxies=`, a timeout tuple,
+    a `Session`, `*args`/`**kwargs`), where the call sits in a condition, or where a comment on
+    `verify=`/`cert=` would be lost. The client is `httpx2` where the file already uses
     it, or as `fix-http-client` says.
 
     ## References
