@@ -202,6 +202,7 @@ class ChainFinder:
         self.model = model
         self.local = LocalFacts(model)
         self._memo: dict[str, Chain | None] = {}
+        self._cut = False  # a cycle or the depth limit ended a search: do not remember "none"
 
     def chain(self, call: cst.Call) -> Chain | None:
         key = callee_key(self.model, call)
@@ -235,9 +236,13 @@ class ChainFinder:
         if key in self._memo:
             return self._memo[key]
         if key in seen or len(seen) >= MAX_DEPTH:
+            self._cut = True  # what is found above depends on the path taken
             return None
+        outer, self._cut = self._cut, False
         found = self._compute(key, seen | {key})
-        self._memo[key] = found
+        if found is not None or not self._cut:
+            self._memo[key] = found
+        self._cut = outer or self._cut
         return found
 
     def _compute(self, key: str, seen: frozenset[str]) -> Chain | None:
