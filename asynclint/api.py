@@ -173,15 +173,8 @@ def fix_paths(
         changed.append(
             FixedFile(path, found.filename, before, outcome.source, outcome.fixed, outcome.error)
         )
-        if outcome.source != before:
-            left = check_source(
-                outcome.source,
-                found.filename,
-                config,
-                module_name=module_name,
-                rules=rules,
-                project=run.index,
-            )
+        if outcome.source != before and outcome.left is not None:
+            left = outcome.left
             files = run.result.files
             files[next(i for i, f in enumerate(files) if f is found)] = left
             run.checked[position] = (path, module_name, left)

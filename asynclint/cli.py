@@ -228,20 +228,21 @@ def _stdin(
     source = sys.stdin.buffer.read()
     module_name = module_name_for(Path(filename))
     rules = enabled_rules(config)
-    after = source
+    left = None
     if fixing:
         outcome = fix_file(
             source, filename, config, module_name=module_name, rules=rules, unsafe=unsafe
         )
         if outcome.error:
             click.echo(f"asynclint: error: {filename}: {outcome.error}", err=True)
-        after = outcome.source
         if diff:
-            sys.stdout.write(_unified_diff(filename, source, after))
-            sys.exit(EXIT_FINDINGS if after != source else EXIT_CLEAN)
-        sys.stdout.buffer.write(after)
+            sys.stdout.write(_unified_diff(filename, source, outcome.source))
+            sys.exit(EXIT_FINDINGS if outcome.source != source else EXIT_CLEAN)
+        sys.stdout.buffer.write(outcome.source)
         sys.stdout.flush()
-    left = check_source(after, filename, config, module_name=module_name, rules=rules)
+        left = outcome.left
+    if left is None:  # not fixing, or the fix failed: the source as it is
+        left = check_source(source, filename, config, module_name=module_name, rules=rules)
     render("text", left.diagnostics, sys.stdout if not fixing else sys.stderr, show_fixes=False)
     sys.exit(EXIT_FINDINGS if left.diagnostics and not exit_zero else EXIT_CLEAN)
 

@@ -147,15 +147,22 @@ class _Checker:
         project: ProjectIndex | None = None,
         summarize: bool = False,
     ) -> FileResult:
+        if self.load() is not None:
+            self.analyse_module(rules, project, summarize)
+        return self.result
+
+    def load(self) -> cst.Module | None:
+        """Decode and parse; None (with the ASL001/ASL002 finding made) when that fails."""
         text = self.decode()
         if text is None:
-            return self.result
+            return None
         self.text = text
         self.module = self.parse()
-        if self.module is None:
-            return self.result
-        self.analyse_module(rules, project, summarize)
-        return self.result
+        return self.module
+
+    def active(self, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+        """The rules that can find something in this file."""
+        return [r for r in rules if not r.engine_only and r.applies_to(self.text)]
 
     def analyse_module(
         self,
@@ -164,7 +171,7 @@ class _Checker:
         summarize: bool = False,
     ) -> None:
         assert self.module is not None
-        active = [r for r in rules if not r.engine_only and r.applies_to(self.text)]
+        active = self.active(rules)
         if not active and not summarize:
             return
         try:
@@ -402,11 +409,13 @@ MAX_FIX_PASSES = 10
 
 @dataclass
 class FixOutcome:
-    """What fixing one file gave: its new bytes (the old ones on error), and how many fixes."""
+    """What fixing one file gave: its new bytes (the old ones on error), how many fixes, and
+    the findings left in the new bytes (None on error: the file's findings are unchanged)."""
 
     source: bytes
     fixed: int = 0
     error: str | None = None
+    left: FileResult | None = None
 
 
 def fix_file(
@@ -423,22 +432,22 @@ def fix_file(
 
     The result must parse (and compile, when the input did); otherwise, or when the fixes do
     not settle within MAX_FIX_PASSES passes, the file is left as it was and the error given.
+    The last pass, which finds nothing more to fix, gives the findings left.
     """
     original, fixed = source, 0
     for _ in range(MAX_FIX_PASSES + 1):
         checker = _Checker(source, filename, config, module_name)
-        text = checker.decode()
-        if text is None:
-            break
-        checker.text = text
-        module = checker.parse()
+        module = checker.load()
         if module is None:
+            if source != original:
+                return FixOutcome(original, 0, "the fixes produced code that does not parse")
             break
-        active = [r for r in rules if not r.engine_only and r.applies_to(text)]
         try:
-            model, reports = checker.analyse(module, active, project)
-            fixes = _chosen_fixes(module, model, reports, text, unsafe)
+            model, reports = checker.analyse(module, checker.active(rules), project)
+            fixes = _chosen_fixes(module, model, reports, checker.text, unsafe)
             new = apply_fixes(module, fixes).bytes if fixes else source
+            if new == source and reports:  # settled: what is found now is what is left
+                checker.add_reports(module, reports, model.parent_of)
         except RecursionError:
             return FixOutcome(original, 0, "too deeply nested to fix")
         except Exception as error:  # a bug of ours must cost one file, not the run
@@ -449,10 +458,11 @@ def fix_file(
     else:
         return FixOutcome(original, 0, f"fixes did not converge after {MAX_FIX_PASSES} passes")
     if source != original:
-        problem = _broken(original, source, filename)
+        problem = _not_compiling(original, source, filename)
         if problem is not None:
             return FixOutcome(original, 0, problem)
-    return FixOutcome(source, fixed)
+    checker.result.diagnostics.sort(key=lambda d: d.sort_key)
+    return FixOutcome(source, fixed, left=checker.result)
 
 
 def _chosen_fixes(
@@ -493,12 +503,8 @@ def _ancestors(model: SemanticModel, node: cst.CSTNode) -> list[cst.CSTNode]:
     return found
 
 
-def _broken(original: bytes, fixed: bytes, filename: str) -> str | None:
-    """Why the fixed bytes may not replace the original ones, if they may not."""
-    try:
-        cst.parse_module(fixed)
-    except Exception as error:
-        return f"the fixes produced code that does not parse ({error}); file left unchanged"
+def _not_compiling(original: bytes, fixed: bytes, filename: str) -> str | None:
+    """Why the fixed bytes (which parse) may not replace the original ones, if they may not."""
     try:
         compile(original, filename, "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
