@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.semantic.scopes import BindingKind, ScopeKind
+from asynclint.semantic.walker import dotted_name
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -61,18 +62,15 @@ class LocalFacts:
 
         self.model = model
         self.keys: dict[int, str] = {}  # id(function scope) -> "f" / "C.m"
+        self.is_async: dict[str, bool] = {}
         for scope in model.function_scopes():
             key = _local_key(scope)
             if key is not None:
                 self.keys[id(scope)] = key
-        self.is_async = {key: False for key in self.keys.values()}
+                self.is_async[key] = scope.is_async
         #: Per function, in the order they run (the walk meets siblings last first).
         self.blocking: dict[str, list[tuple[str, cst.Call]]] = {}
         self.calls: dict[str, list[tuple[str, str]]] = {}
-        for scope in model.function_scopes():
-            key = self.keys.get(id(scope))
-            if key is not None:
-                self.is_async[key] = scope.is_async
         for call in reversed(model.nodes(cst.Call)):
             scope = model.scope_of(call)
             key = self.keys.get(id(scope.function)) if scope is not None else None
@@ -152,24 +150,8 @@ def _in_project(model: SemanticModel, qname: str) -> bool:
 
 def _own_class(model: SemanticModel, receiver: cst.CSTNode) -> str | None:
     """`self`/`cls` in a method of a module-level class: that class's name."""
-    if not isinstance(receiver, cst.Name):
-        return None
-    bindings = model.bindings_of(receiver)
-    if not bindings or bindings[0].kind is not BindingKind.PARAM:
-        return None
-    method = bindings[0].scope
-    owner = method.parent
-    if owner is None or owner.kind is not ScopeKind.CLASS or not _first_param(method, receiver):
-        return None
-    return owner.name if owner.parent is model.module_scope else None
-
-
-def _first_param(method: Scope, name: cst.Name) -> bool:
-    node = method.node
-    if not isinstance(node, cst.FunctionDef):
-        return False
-    params = [*node.params.posonly_params, *node.params.params]
-    return bool(params) and params[0].name.value == name.value
+    owner = model.self_class(receiver) if isinstance(receiver, cst.Name) else None
+    return owner.name if owner is not None and owner.parent is model.module_scope else None
 
 
 def _local_key(scope: Scope) -> str | None:
@@ -186,13 +168,13 @@ def _local_key(scope: Scope) -> str | None:
 
 
 def _written(func: cst.BaseExpression) -> str:
+    """The callee as written: `crud.get_user`, `Repo(...).get`."""
+    dotted = dotted_name(func)
+    if dotted is not None:
+        return dotted
     if isinstance(func, cst.Attribute):
         return f"{_written(func.value)}.{func.attr.value}"
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Call):
-        return f"{_written(func.func)}(...)"
-    return "(...)"
+    return f"{_written(func.func)}(...)" if isinstance(func, cst.Call) else "(...)"
 
 
 class ChainFinder:

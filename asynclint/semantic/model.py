@@ -123,6 +123,26 @@ class SemanticModel:
         bindings = self.bindings_of(name)
         return bindings[0] if len(bindings) == 1 and bindings[0].kind is kind else None
 
+    def self_class(self, name: cst.Name) -> Scope | None:
+        """The class whose method `name` is the first parameter of (`self`, `cls`), used in
+        that method's own body; None for a staticmethod or anything else."""
+        bindings = self.bindings_of(name)
+        scope = self.scope_of(name)
+        if not bindings or bindings[0].kind is not BindingKind.PARAM or scope is None:
+            return None
+        method = bindings[0].scope
+        owner, func = method.parent, method.node
+        if method is not scope.function or owner is None or owner.kind is not ScopeKind.CLASS:
+            return None
+        if not isinstance(func, cst.FunctionDef):
+            return None
+        params = [*func.params.posonly_params, *func.params.params]
+        if not params or params[0].name.value != name.value:
+            return None
+        if any(self.resolves_to(d.decorator, "builtins.staticmethod") for d in func.decorators):
+            return None
+        return owner
+
     def local_function(self, node: cst.CSTNode | None) -> cst.FunctionDef | None:
         """The `def` in this file that a name refers to, if exactly one."""
         if not isinstance(node, cst.Name):

@@ -79,23 +79,8 @@ def _member_types(model: SemanticModel, value: cst.CSTNode, member: str) -> froz
 def _self_attribute_types(model: SemanticModel, node: cst.Attribute) -> frozenset[str]:
     """`self.client` in a method: what the class's methods assign to it, or its annotation."""
     owner = node.value
-    if not isinstance(owner, cst.Name):
-        return _EMPTY
-    scope = model.scope_of(owner)
-    if scope is None:
-        return _EMPTY
-    method = scope.function
-    cls = method.parent
-    if method.kind is not ScopeKind.FUNCTION or cls is None or cls.kind is not ScopeKind.CLASS:
-        return _EMPTY
-    func = method.node
-    params = func.params.params if isinstance(func, cst.FunctionDef) else ()
-    if not params or params[0].name.value != owner.value:
-        return _EMPTY
-    if any(model.resolves_to(d.decorator, "builtins.staticmethod") for d in func.decorators):
-        return _EMPTY
-    bindings = method.lookup(owner.value)
-    if not bindings or bindings[0].kind is not BindingKind.PARAM:
+    cls = model.self_class(owner) if isinstance(owner, cst.Name) else None
+    if cls is None:
         return _EMPTY
     attr = node.attr.value
     found: set[str] = set()
