@@ -10,6 +10,8 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
+from asynclint.semantic.walker import code_children
+
 Replacement = cst.CSTNode | cst.FlattenSentinel | cst.RemovalSentinel
 
 
@@ -184,33 +186,23 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
 def _names_read(node: cst.CSTNode, imports_only: bool = False) -> list[cst.Name]:
     """The names in `node` (with `imports_only`, the names its imports bind), nested
     function and class bodies left out."""
-
-    class _Collect(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.found: list[cst.Name] = []
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-        def visit_ImportAlias(self, node: cst.ImportAlias) -> bool:
-            if imports_only:
-                bound = node.asname.name if node.asname else node.name
-                while isinstance(bound, cst.Attribute):
-                    bound = bound.value
-                if isinstance(bound, cst.Name):
-                    self.found.append(bound)
-            return False
-
-        def visit_Name(self, node: cst.Name) -> None:
-            if not imports_only:
-                self.found.append(node)
-
-    collector = _Collect()
-    node.visit(collector)
-    return collector.found
+    found: list[cst.Name] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(current, cst.ImportAlias):
+            bound = current.asname.name if current.asname else current.name
+            while isinstance(bound, cst.Attribute):
+                bound = bound.value
+            if imports_only and isinstance(bound, cst.Name):
+                found.append(bound)
+            continue
+        if isinstance(current, cst.Name) and not imports_only:
+            found.append(current)
+        stack.extend(code_children(current))
+    return found
 
 
 def _module_names(module: cst.Module) -> set[str]:
