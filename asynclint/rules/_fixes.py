@@ -28,7 +28,7 @@ def can_await(semantic: SemanticModel, node: cst.CSTNode) -> bool:
     return isinstance(function, cst.FunctionDef) and function.asynchronous is not None
 
 
-def refers_to_module(semantic: SemanticModel, node: cst.CSTNode, name: str) -> bool:
+def _free_or_module(semantic: SemanticModel, node: cst.CSTNode, name: str) -> bool:
     """At `node`, `name` is the module `name` (`import asyncio`) or not bound at all, so a
     fix may write `asyncio.sleep(...)` there and add `import asyncio`."""
     scope = semantic.scope_of(node)
@@ -57,7 +57,7 @@ def module_name_at(
     for name in names:
         if scope.lookup(name) is semantic.module_scope.bindings[name]:
             return name, ()
-    if refers_to_module(semantic, node, module):
+    if _free_or_module(semantic, node, module):
         return module, (Import(module),)
     return None
 
