@@ -177,9 +177,11 @@ class _Checker:
         try:
             model, reports = self.analyse(self.module, active, project)
             if summarize:
-                blocking = model.helpers.local.blocking_nodes()
-                spans = locate(self.module, blocking, model.parent_of, self.text)
-                lines = {key: span[0][0] for key, span in spans.items()}
+                lines = None  # function facts only for rules that follow calls across modules
+                if any(r.follows_functions for r in rules):
+                    blocking = model.helpers.local.blocking_nodes()
+                    spans = locate(self.module, blocking, model.parent_of, self.text)
+                    lines = {key: span[0][0] for key, span in spans.items()}
                 self.summary = summarize_module(model, lines, self.filename)
                 self.queries = frozenset(model.external_queries)
             if reports:

@@ -98,6 +98,9 @@ class Rule:
     collects: ClassVar[tuple[type[cst.CSTNode], ...]] = ()
     #: A file whose text contains none of these cannot trigger the rule (empty: any file).
     requires_text: ClassVar[tuple[str, ...]] = ()
+    #: The rule follows calls into other modules' functions: every module's summary must say
+    #: what its functions block on (costly: only when such a rule is enabled).
+    follows_functions: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -58,6 +58,7 @@ class BlockingCallViaHelper(Rule):
     name = "blocking-call-via-helper"
     message = "{chain} ({where}{line}) blocks the event loop in {context}"
     fix_title = "Run the helper with `run_in_threadpool`, or make it async"
+    follows_functions = True
 
     def visit_Call(self, node: cst.Call) -> None:
         context = self.semantic.loop_context(node)

@@ -86,11 +86,13 @@ class ModuleSummary:
 def summarize(
     model: SemanticModel, lines: dict[int, int] | None = None, filename: str = ""
 ) -> ModuleSummary:
-    """What `model`'s module tells others; `lines` maps its blocking calls to their lines."""
+    """What `model`'s module tells others. With `lines` (its blocking calls' lines) also what
+    its functions block on, for rules that follow calls across modules."""
     from asynclint.semantic import origins
 
     summary = ModuleSummary(model.module_name, filename=filename)
-    summary.functions = model.helpers.local.facts(lines or {})
+    if lines is not None:
+        summary.functions = model.helpers.local.facts(lines)
     scope = model.module_scope
     for name, bindings in scope.bindings.items():
         if len(bindings) != 1:
