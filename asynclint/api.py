@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asynclint.cache import Cache
 from asynclint.config import Config
 from asynclint.diagnostic import CheckResult, FileResult
-from asynclint.engine import (
-    FileAnalysis,
-    analyse_file,
-    check_source,
-    enabled_rules,
-    fix_file,
-    module_name_for,
-    reanalyse,
-    unreadable_file,
-)
-from asynclint.files import discover
+from asynclint.engine import check_source, enabled_rules, engine_error, fix_file, module_name_for
+from asynclint.files import Discovery, discover
 from asynclint.rule import Rule
-from asynclint.semantic.project import ModuleSummary, ProjectIndex
+from asynclint.runner import SourceFile, analyse_project, default_jobs
+from asynclint.semantic.project import ProjectIndex
 
 __all__ = ["CheckResult", "Config", "FixedFile", "check_paths", "check_source", "fix_paths"]
 
@@ -36,17 +28,19 @@ def display_path(path: Path, cwd: Path) -> str:
 
 
 def check_paths(
-    paths: Sequence[Path], config: Config | None = None, *, force_exclude: bool = False
+    paths: Sequence[Path],
+    config: Config | None = None,
+    *,
+    force_exclude: bool = False,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
 ) -> CheckResult:
-    """Discover the files under `paths` and check each; one bad file never stops the run."""
-    config = config or Config()
-    threshold = gc.get_threshold()
-    # A run allocates millions of short-lived CST nodes: collect the young generation less often.
-    gc.set_threshold(max(threshold[0], 20_000), max(threshold[1], 50), max(threshold[2], 100))
-    try:
-        return _run(paths, config, force_exclude).result
-    finally:
-        gc.set_threshold(*threshold)
+    """Discover the files under `paths` and check each; one bad file never stops the run.
+
+    `jobs` processes analyse the files (default: one per core); with `cache_dir`, what each
+    file gave is kept there for the next run.
+    """
+    return _run(paths, config or Config(), force_exclude, jobs, cache_dir).result
 
 
 @dataclass
@@ -70,9 +64,46 @@ class _Run:
         return self.config.root.resolve()
 
 
-def _run(paths: Sequence[Path], config: Config, force_exclude: bool) -> _Run:
+def _run(
+    paths: Sequence[Path],
+    config: Config,
+    force_exclude: bool,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+) -> _Run:
     rules = enabled_rules(config)
-    found = discover(
+    found = _discover(paths, config, force_exclude)
+    cwd = Path.cwd()
+    result = CheckResult()
+    for path, message in found.errors:
+        result.files.append(engine_error(display_path(path, cwd), message))
+    root = config.root.resolve()
+    files = [_source_file(path, root, cwd) for path in found.files]
+    if any(root == p.resolve() or root in p.resolve().parents for p in found.files):
+        # Checking part of a project: its other modules still say what their helpers do.
+        requested = {file.relpath for file in files}
+        for path in _discover([root], config, False).files:
+            file = _source_file(path, root, cwd, reported=False)
+            if file.relpath not in requested:
+                files.append(file)
+    cache = Cache.open(cache_dir, config) if cache_dir is not None else Cache.disabled()
+    results, index = analyse_project(files, config, rules, jobs=jobs or default_jobs(), cache=cache)
+    run = _Run(config, rules, index, result)
+    for file, file_result in zip(files, results, strict=True):
+        if not file.reported:
+            continue
+        ignored = config.ignored_for(file.relpath)
+        if ignored:
+            file_result.diagnostics = [
+                d for d in file_result.diagnostics if not d.code.startswith(tuple(ignored))
+            ]
+        result.files.append(file_result)
+        run.checked.append((file.path, file.module_name, file_result))
+    return run
+
+
+def _discover(paths: Sequence[Path], config: Config, force_exclude: bool) -> Discovery:
+    return discover(
         paths,
         root=config.root,
         exclude=config.exclude,
@@ -81,54 +112,17 @@ def _run(paths: Sequence[Path], config: Config, force_exclude: bool) -> _Run:
         include_tests=config.include_tests,
         respect_gitignore=config.respect_gitignore,
     )
-    cwd = Path.cwd()
-    result = CheckResult()
-    run = _Run(config, rules, ProjectIndex(), result)
-    for path, message in found.errors:
-        result.files.append(unreadable_file(display_path(path, cwd), message))
-    root = config.root.resolve()
-    resolved = {path: path.resolve() for path in found.files}
-    names = {path: project_module_name(resolved[path], root) for path in found.files}
-    segments = {part for name in names.values() for part in name.split(".")}
-    analyses: list[tuple[Path, FileAnalysis | FileResult]] = []
-    index = run.index = ProjectIndex(modules=names.values())
-    # Shallow modules first (`app/db.py`, `app/api/deps.py` before `app/api/routes/users.py`): the
-    # modules others import from are usually there, so most answers are known on the first pass.
-    for path in sorted(found.files, key=lambda p: (len(p.parts), p)):
-        filename = display_path(path, cwd)
-        try:
-            source = path.read_bytes()
-        except OSError as error:
-            detail = f"Cannot read: {error.strerror or error}"
-            analyses.append((path, unreadable_file(filename, detail)))
-            continue
-        analysis = analyse_file(
-            source, filename, config, module_name=names[path], rules=rules, project=index
-        )
-        index.add(
-            analysis.summary.library_types_only(segments)
-            if analysis.summary
-            else ModuleSummary(names[path])
-        )
-        if not any(map(index.pending, analysis.queries)):
-            analysis.checker.module = None  # nothing more to learn from other modules: free it
-        analyses.append((path, analysis))
-    for path, analysis in analyses:
-        if isinstance(analysis, FileAnalysis):
-            if analysis.checker.module is not None and any(map(index.knows, analysis.queries)):
-                reanalyse(analysis, rules, index)
-            analysis.checker.module = None
-            file_result = analysis.result
-        else:
-            file_result = analysis
-        ignored = config.ignored_for(_relative_to_root(resolved.get(path, path), root))
-        if ignored:
-            file_result.diagnostics = [
-                d for d in file_result.diagnostics if not d.code.startswith(tuple(ignored))
-            ]
-        result.files.append(file_result)
-        run.checked.append((path, names[path], file_result))
-    return run
+
+
+def _source_file(path: Path, root: Path, cwd: Path, *, reported: bool = True) -> SourceFile:
+    resolved = path.resolve()
+    return SourceFile(
+        path,
+        display_path(path, cwd),
+        project_module_name(resolved, root),
+        _relative_to_root(resolved, root),
+        reported,
+    )
 
 
 @dataclass
@@ -149,11 +143,13 @@ def fix_paths(
     *,
     unsafe: bool = False,
     force_exclude: bool = False,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[list[FixedFile], CheckResult]:
     """Fix what can be fixed under `paths` (nothing is written here): the files changed or
     that failed, and the findings left once the fixes are made."""
     config = config or Config()
-    run = _run(paths, config, force_exclude)
+    run = _run(paths, config, force_exclude, jobs, cache_dir)
     allowed = {"safe", "unsafe"} if unsafe else {"safe"}
     changed: list[FixedFile] = []
     for position, (path, module_name, found) in enumerate(run.checked):

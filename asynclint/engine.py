@@ -70,7 +70,7 @@ class _Checker:
         self.text = ""
         self.module: cst.Module | None = None
         self.summary: ModuleSummary | None = None
-        self.queries: frozenset[str] = frozenset()
+        self.asked: frozenset[tuple[str, str]] = frozenset()
 
     def engine_finding(self, code: str, detail: str, row: int = 1, column: int = 1) -> FileResult:
         rule = _rule_classes()[code]
@@ -183,7 +183,7 @@ class _Checker:
                     spans = locate(self.module, blocking, model.parent_of, self.text)
                     lines = {key: span[0][0] for key, span in spans.items()}
                 self.summary = summarize_module(model, lines, self.filename)
-                self.queries = frozenset(model.external_queries)
+            self.asked = frozenset(model.asked)
             if reports:
                 self.add_reports(self.module, reports, model.parent_of)
         except RecursionError:
@@ -336,26 +336,18 @@ def _parse_isolated(source: bytes) -> tuple | None:
 
 
 @dataclass
-class FileAnalysis:
-    """Phase one of a project run: findings from this file alone, and what it tells others."""
+class Analysis:
+    """What analysing one file gives a project run: its findings, what it tells the other
+    modules, and the qualified names it asked the project index about (its findings depend on
+    the answers). Plain data: it crosses process boundaries and goes into the cache."""
 
-    checker: _Checker
-
-    @property
-    def result(self) -> FileResult:
-        return self.checker.result
-
-    @property
-    def summary(self) -> ModuleSummary | None:
-        return self.checker.summary
-
-    @property
-    def queries(self) -> frozenset[str]:
-        return self.checker.queries
+    result: FileResult
+    summary: ModuleSummary | None = None
+    asked: frozenset[tuple[str, str]] = frozenset()
 
 
-def unreadable_file(filename: str, detail: str) -> FileResult:
-    """An ASL002 finding for a file that could not even be read."""
+def engine_error(filename: str, detail: str) -> FileResult:
+    """An ASL002 finding for a file that could not be read or analysed."""
     return _Checker(b"", filename, Config(), "").engine_finding("ASL002", detail)
 
 
@@ -366,23 +358,15 @@ def analyse_file(
     *,
     module_name: str,
     rules: Sequence[type[Rule]],
-    project: ProjectIndex | None = None,
-) -> FileAnalysis:
+    project: ProjectIndex,
+    summarize: bool,
+) -> Analysis:
+    """Check one file of a project run, knowing what `project` knows of the other modules;
+    with `summarize`, also say what this module tells the others."""
     checker = _Checker(source, filename, config, module_name)
-    checker.run(rules, project, summarize=True)
+    checker.run(rules, project, summarize)
     checker.result.diagnostics.sort(key=lambda d: d.sort_key)
-    return FileAnalysis(checker)
-
-
-def reanalyse(analysis: FileAnalysis, rules: Sequence[type[Rule]], project: ProjectIndex) -> None:
-    """Phase two: check again, now knowing what other modules export."""
-    old = analysis.checker
-    checker = _Checker(old.source, old.filename, old.config, old.module_name)
-    checker.text, checker.module = old.text, old.module
-    checker.analyse_module(rules, project)
-    checker.result.diagnostics.sort(key=lambda d: d.sort_key)
-    checker.summary, checker.queries = old.summary, old.queries
-    analysis.checker = checker
+    return Analysis(checker.result, checker.summary, checker.asked)
 
 
 def check_source(

@@ -183,14 +183,14 @@ class ChainFinder:
     def __init__(self, model: SemanticModel) -> None:
         self.model = model
         self.local = LocalFacts(model)
-        self._memo: dict[str, Chain | None] = {}
+        self._memo: dict[tuple[str, str], Chain | None] = {}
         self._cut = False  # a cycle or the depth limit ended a search: do not remember "none"
 
     def chain(self, call: cst.Call) -> Chain | None:
         key = callee_key(self.model, call)
         if key is None:
             return None
-        found = self._follow(key, frozenset())
+        found = self._follow(key, self.model.module_name, frozenset())
         if found is None or (found.on_param and self._async_argument(call, found.blocking)):
             return None
         steps = (_written(call.func), *found.steps)
@@ -214,20 +214,21 @@ class ChainFinder:
             handed.extend(receiver.args)
         return any(twin in self.model.types_of(arg.value) for arg in handed)
 
-    def _follow(self, key: str, seen: frozenset[str]) -> Chain | None:
-        if key in self._memo:
-            return self._memo[key]
+    def _follow(self, key: str, near: str, seen: frozenset[str]) -> Chain | None:
+        """The chain below the function `key` calls, as module `near` names it."""
+        if (key, near) in self._memo:
+            return self._memo[key, near]
         if key in seen or len(seen) >= MAX_DEPTH:
             self._cut = True  # what is found above depends on the path taken
             return None
         outer, self._cut = self._cut, False
-        found = self._compute(key, seen | {key})
+        found = self._compute(key, near, seen | {key})
         if found is not None or not self._cut:
-            self._memo[key] = found
+            self._memo[key, near] = found
         self._cut = outer or self._cut
         return found
 
-    def _compute(self, key: str, seen: frozenset[str]) -> Chain | None:
+    def _compute(self, key: str, near: str, seen: frozenset[str]) -> Chain | None:
         prefix = self.model.module_name + "."
         if key.startswith(prefix):
             local = key[len(prefix) :]
@@ -236,22 +237,23 @@ class ChainFinder:
             first = self.local.first_blocking(local)
             if first is not None:
                 return Chain((), first[0], "", first[1], self.local.on_param(first[1]))
-            calls = self.local.calls.get(local, [])
+            calls, near = self.local.calls.get(local, []), self.model.module_name
         else:
             project = self.model.project
-            found = project.function(key) if project is not None else None
-            if found is None:
-                if project is not None and project.pending(key):
-                    self.model.external_queries.add(key)  # a module still to come may know
+            if project is None:
                 return None
-            facts, filename = found
+            self.model.asked.add((key, near))
+            found = project.function(key, near)
+            if found is None:
+                return None
+            facts, filename, near = found
             if facts.is_async:
                 return None
             if facts.blocking is not None:
                 return Chain((), facts.blocking[0], filename, facts.blocking[1], facts.on_param)
             calls = list(facts.calls)
         for written, callee in calls:
-            below = self._follow(callee, seen)
+            below = self._follow(callee, near, seen)
             if below is not None:
                 steps = (written, *below.steps)
                 return Chain(steps, below.blocking, below.filename, below.line, below.on_param)

@@ -42,7 +42,8 @@ class SemanticModel:
         self.module_name = module_name
         self.project = project
         #: Names imported from other modules whose types this file asked about, unanswered.
-        self.external_queries: set[str] = set()
+        #: The qualified names asked of the project index: what the findings may depend on.
+        self.asked: set[tuple[str, str]] = set()  # (qualified name, asked from module)
         result = Walker(module_name, {cst.Call, cst.FunctionDef, *collect}).walk(module)
         self.module_scope = result.module_scope
         self._scope_of = result.scope_of
@@ -101,17 +102,14 @@ class SemanticModel:
         """What another module of the project says about `qname` (kind: value/result/alias)."""
         if qname.startswith(self.module_name + "."):
             return frozenset()
-        answer: frozenset[str] = frozenset()
-        if self.project is not None:
-            if kind == "value":
-                answer = self.project.value_types(qname)
-            elif kind == "result":
-                answer = self.project.result_types(qname)
-            else:
-                answer = self.project.alias_param_types(qname)
-        if not answer:
-            self.external_queries.add(qname)  # unanswered (yet): maybe a later module knows
-        return answer
+        if self.project is None:
+            return frozenset()
+        self.asked.add((qname, self.module_name))
+        if kind == "value":
+            return self.project.value_types(qname, self.module_name)
+        if kind == "result":
+            return self.project.result_types(qname, self.module_name)
+        return self.project.alias_param_types(qname, self.module_name)
 
     def bindings_of(self, name: cst.Name) -> list[Binding]:
         """What `name` refers to where it stands (LEGB); empty when nothing binds it."""

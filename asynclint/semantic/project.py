@@ -8,6 +8,7 @@ names hold; the index answers queries for imported names, following re-exports.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -122,98 +123,126 @@ def _suffixes(module: str) -> list[str]:
     return [".".join(parts[start:]) for start in range(len(parts))]
 
 
+#: Roots no project module is taken to have: the standard library and the packages the tables
+#: know. What a call to anything else resolves to may be a project function (ASL106).
+_NOT_PROJECT = frozenset(sys.stdlib_module_names) | {"builtins", "__future__"} | LIBRARY_ROOTS
+
+
+def may_be_project(qname: str) -> bool:
+    """`qname` may name a function of the project (`app.crud.get_user`), not of the standard
+    library or a known package. Decided from the name alone, so that what a file's analysis
+    records does not depend on which other files there are."""
+    return qname.split(".", 1)[0] not in _NOT_PROJECT
+
+
+#: A project function's facts, its file (as messages name it) and its module.
+Found = tuple[FunctionFacts, str, str]
+#: Everything the index says about one qualified name (what a file's findings may depend on).
+Answer = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], Found | None]
+NO_ANSWER: Answer = ((), (), (), None)
+
+
 class ProjectIndex:
-    """Summaries of every module checked in this run.
+    """Summaries of every module of the project.
 
     Modules are named from the project root (`backend.app.db`), while imports name them from
     wherever the app runs (`app.db`): a module is found by its name or any dotted suffix of it,
     when that suffix is unique.
     """
 
-    def __init__(
-        self, summaries: Iterable[ModuleSummary] = (), modules: Iterable[str] = ()
-    ) -> None:
+    def __init__(self, summaries: Iterable[ModuleSummary] = ()) -> None:
         self.by_suffix: dict[str, list[ModuleSummary]] = {}
-        self.to_come: dict[str, int] = {}  # suffix -> modules of the run not summarised yet
-        for module in modules:
-            for suffix in _suffixes(module):
-                self.to_come[suffix] = self.to_come.get(suffix, 0) + 1
         for summary in summaries:
             self.add(summary)
 
     def add(self, summary: ModuleSummary) -> None:
-        """Index a module's summary (also an empty one: its module is done)."""
-        for suffix in _suffixes(summary.module):
-            if self.to_come.get(suffix):
-                self.to_come[suffix] -= 1
-            if summary:
+        if summary:
+            for suffix in _suffixes(summary.module):
                 self.by_suffix.setdefault(suffix, []).append(summary)
 
-    def pending(self, qname: str) -> bool:
-        """A module still to be summarised may answer `qname` (directly or by a re-export)."""
-        for _ in range(6):
-            module, _, name = qname.rpartition(".")
-            if self.to_come.get(module):
-                return True
-            summary = self._module(module)
-            target = summary.reexports.get(name) if summary is not None else None
-            if target is None:
-                return False
-            qname = target
-        return False
-
-    def _module(self, name: str) -> ModuleSummary | None:
+    def _module(self, name: str, near: str) -> ModuleSummary | None:
+        """The module `name` names, seen from module `near`: the only one with that name or
+        dotted suffix, else the one sharing the most leading packages with `near` (in a
+        monorepo, `app.db` of the service that imports it)."""
         found = self.by_suffix.get(name)
-        return found[0] if found and len(found) == 1 else None
+        if not found:
+            return None
+        if len(found) == 1:
+            return found[0]
+        shared = [_shared_prefix(summary.module, near) for summary in found]
+        best = max(shared)
+        return found[shared.index(best)] if best and shared.count(best) == 1 else None
 
-    def _lookup(self, qname: str) -> tuple[ModuleSummary, str] | None:
+    def _lookup(self, qname: str, near: str) -> tuple[ModuleSummary, str] | None:
         for _ in range(6):  # follow re-exports, a few hops at most
             module, _, name = qname.rpartition(".")
-            summary = self._module(module)
+            summary = self._module(module, near)
             if summary is None:
                 return None
             target = summary.reexports.get(name)
             if target is None:
                 return summary, name
-            qname = target
+            qname, near = target, summary.module
         return None
 
-    def knows(self, qname: str) -> bool:
-        if self.function(qname) is not None:
-            return True
-        found = self._lookup(qname)
-        if found is None:
-            return False
-        summary, name = found
-        return name in summary.values or name in summary.results or name in summary.param_types
+    def answer(self, qname: str, near: str) -> Answer:
+        """All the index says about `qname` asked from module `near`, in a form that compares
+        and hashes stably."""
+        found = (
+            tuple(sorted(self.value_types(qname, near))),
+            tuple(sorted(self.result_types(qname, near))),
+            tuple(sorted(self.alias_param_types(qname, near))),
+            self.function(qname, near),
+        )
+        return NO_ANSWER if found == NO_ANSWER else found
 
     def holds(self, qname: str) -> bool:
-        """`qname` names something in a module of this run (`app.crud.get_user`)."""
-        parts = qname.split(".")
-        return any(".".join(parts[:end]) in self.to_come for end in range(1, len(parts)))
+        """`qname` may name something in a module of the project (`app.crud.get_user`)."""
+        return may_be_project(qname)
 
-    def function(self, qname: str) -> tuple[FunctionFacts, str] | None:
-        """The facts of a project function or method, and its file: `app.crud.get_user`,
+    def function(self, qname: str, near: str) -> Found | None:
+        """The facts of a project function or method, its file and module: `app.crud.get_user`,
         `app.services.UserService.get` (also through re-exports)."""
-        found = self._lookup(qname)
+        found = self._lookup(qname, near)
         if found is not None and found[1] in found[0].functions:
-            return found[0].functions[found[1]], found[0].filename
+            summary = found[0]
+            return summary.functions[found[1]], summary.filename, summary.module
         owner, _, method = qname.rpartition(".")
-        found = self._lookup(owner)
+        found = self._lookup(owner, near)
         if found is not None:
-            facts = found[0].functions.get(f"{found[1]}.{method}")
+            summary = found[0]
+            facts = summary.functions.get(f"{found[1]}.{method}")
             if facts is not None:
-                return facts, found[0].filename
+                return facts, summary.filename, summary.module
         return None
 
-    def value_types(self, qname: str) -> frozenset[str]:
-        found = self._lookup(qname)
+    def value_types(self, qname: str, near: str) -> frozenset[str]:
+        found = self._lookup(qname, near)
         return found[0].values.get(found[1], _EMPTY) if found else _EMPTY
 
-    def result_types(self, qname: str) -> frozenset[str]:
-        found = self._lookup(qname)
+    def result_types(self, qname: str, near: str) -> frozenset[str]:
+        found = self._lookup(qname, near)
         return found[0].results.get(found[1], _EMPTY) if found else _EMPTY
 
-    def alias_param_types(self, qname: str) -> frozenset[str]:
-        found = self._lookup(qname)
+    def alias_param_types(self, qname: str, near: str) -> frozenset[str]:
+        found = self._lookup(qname, near)
         return found[0].param_types.get(found[1], _EMPTY) if found else _EMPTY
+
+
+def answers(
+    index: ProjectIndex, asked: Iterable[tuple[str, str]]
+) -> tuple[tuple[str, str, Answer], ...]:
+    """The index's answers to what a file asked ((name, asked from module) pairs), for those
+    it has something to say on."""
+    found = ((qname, near, index.answer(qname, near)) for qname, near in sorted(asked))
+    return tuple(item for item in found if item[2] != NO_ANSWER)
+
+
+def _shared_prefix(module: str, other: str) -> int:
+    """How many leading packages two dotted module names share."""
+    shared = 0
+    for mine, theirs in zip(module.split("."), other.split("."), strict=False):
+        if mine != theirs:
+            break
+        shared += 1
+    return shared

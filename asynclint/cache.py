@@ -1,0 +1,163 @@
+"""The cache: what analysing each file gave, so that an unchanged project is not parsed again.
+
+One pack per project root and effective settings, in `.asynclint_cache/` at the project root:
+``<tool version>/<fingerprint>.pickle``. The fingerprint hashes the settings, the Python
+version and asynclint's own source files, so a change of any of them starts a new pack.
+
+A file's entry is keyed by a hash of its bytes, its name and its module name; its findings
+from other modules' answers are kept with a digest of those answers. A file whose size and
+modification time match its record (and that was not modified in the second the pack was
+written: git's "racy" rule) is not even read. Packs are written atomically, so concurrent runs
+never see a torn pack; the last writer wins, which costs the other run's new entries only time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import time
+from dataclasses import astuple, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from asynclint import __version__
+from asynclint.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from asynclint.config import Config
+    from asynclint.engine import Analysis
+
+CACHE_DIR_NAME = ".asynclint_cache"
+_FORMAT = 1
+_RACY_NS = 2_000_000_000  # files modified this close to the pack's writing are hashed again
+
+
+def file_key(source: bytes, filename: str, module_name: str) -> str:
+    digest = hashlib.blake2b(source, digest_size=20)
+    digest.update(b"\0" + filename.encode("utf-8", "surrogateescape"))
+    digest.update(b"\0" + module_name.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def answers_digest(answers: object) -> str:
+    return hashlib.blake2b(repr(answers).encode(), digest_size=20).hexdigest()
+
+
+@dataclass
+class Entry:
+    """What one file's bytes gave: the analysis on its own, and (for a file whose findings
+    depend on other modules) the digest of their answers and the analysis with them."""
+
+    key: str
+    analysis: Analysis
+    checked: tuple[str, Analysis] | None = None
+
+
+@dataclass
+class Record:
+    mtime_ns: int
+    size: int
+    entry: Entry
+
+
+@dataclass
+class Cache:
+    path: Path | None  # None: caching is off
+    records: dict[str, Record] = field(default_factory=dict)
+    written_ns: int = 0
+    changed: bool = False
+
+    @classmethod
+    def open(cls, directory: Path, config: Config) -> Cache:
+        """The pack for `config` under `directory`, empty when absent or unreadable."""
+        path = directory / __version__ / f"{fingerprint(config)}.pickle"
+        cache = cls(path)
+        try:
+            with path.open("rb") as stream:
+                data = pickle.load(stream)
+            if data["format"] == _FORMAT:
+                cache.records, cache.written_ns = data["records"], data["written_ns"]
+        except Exception:  # absent, torn by a crash, or from another build: start afresh
+            pass
+        return cache
+
+    @classmethod
+    def disabled(cls) -> Cache:
+        return cls(None)
+
+    def unchanged(self, relpath: str, stat: os.stat_result) -> Entry | None:
+        """The entry of a file whose size and modification time are as recorded."""
+        record = self.records.get(relpath)
+        if (
+            record is None
+            or record.mtime_ns != stat.st_mtime_ns
+            or record.size != stat.st_size
+            or stat.st_mtime_ns >= self.written_ns - _RACY_NS
+        ):
+            return None
+        return record.entry
+
+    def entry(self, relpath: str, key: str) -> Entry | None:
+        """The entry recorded for `relpath`, if it was made from the same bytes."""
+        record = self.records.get(relpath)
+        return record.entry if record is not None and record.entry.key == key else None
+
+    def put(self, relpath: str, stat: os.stat_result, entry: Entry) -> None:
+        record = self.records.get(relpath)
+        if (
+            record is None
+            or record.entry is not entry
+            or (record.mtime_ns, record.size) != (stat.st_mtime_ns, stat.st_size)
+        ):
+            self.records[relpath] = Record(stat.st_mtime_ns, stat.st_size, entry)
+            self.changed = True
+
+    def touched(self) -> None:
+        """An entry was changed in place (its checked analysis)."""
+        self.changed = True
+
+    def save(self) -> None:
+        if self.path is None or not self.changed:
+            return
+        data = {"format": _FORMAT, "written_ns": time.time_ns(), "records": self.records}
+        try:
+            _prepare(self.path.parent.parent)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass  # a read-only tree: the run's findings matter, not its cache
+
+
+def fingerprint(config: Config) -> str:
+    """A hash of what a file's analysis depends on besides its bytes: the settings, the
+    Python and LibCST versions, and asynclint's own code (its version alone would not
+    change while it is being developed)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr(astuple(config)).encode())
+    digest.update(sys.version.encode())
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):
+        stat = source.stat()
+        digest.update(f"{source.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    try:
+        from importlib.metadata import version
+
+        digest.update(version("libcst").encode())
+    except Exception:  # pragma: no cover - libcst installed without metadata
+        pass
+    return digest.hexdigest()
+
+
+def _prepare(directory: Path) -> None:
+    """Create the cache folder the way tools do: ignored by git, tagged for backup tools."""
+    if directory.is_dir():
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / ".gitignore").write_text("# Created by asynclint\n*\n", encoding="utf-8")
+    (directory / "CACHEDIR.TAG").write_text(
+        "Signature: 8a477f597d28d172789f06886806bc55\n"
+        "# This file is a cache directory tag created by asynclint.\n",
+        encoding="utf-8",
+    )

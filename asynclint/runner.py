@@ -1,0 +1,239 @@
+"""Analyse a project's files: two phases, over a process pool, through the cache.
+
+Phase one analyses every file on its own (it knows nothing of the other modules): its findings,
+its summary (what it tells the other modules), and the names it asked the project index about.
+The summaries make the index. Phase two checks again only the files whose questions the index
+can answer; the others' findings are final after phase one, since nothing they asked about has
+an answer. Both phases are pure functions of a file's bytes and of the answers it received, so
+their results are cached under those and are the same with any number of processes.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from asynclint.cache import Cache, Entry, answers_digest, file_key
+from asynclint.config import Config
+from asynclint.diagnostic import FileResult
+from asynclint.engine import Analysis, analyse_file, engine_error
+from asynclint.rule import Rule
+from asynclint.semantic.project import ModuleSummary, ProjectIndex, answers
+
+#: Below this many files to analyse, starting worker processes costs more than it saves.
+MIN_POOLED = 16
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    filename: str  # as messages name it
+    module_name: str
+    relpath: str  # from the project root: the cache's name for it
+    reported: bool = True  # False: only what it tells the other modules is needed
+
+
+@dataclass
+class _Job:
+    position: int
+    source: bytes
+    filename: str
+    module_name: str
+
+
+def default_jobs() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def analyse_project(
+    files: Sequence[SourceFile],
+    config: Config,
+    rules: list[type[Rule]],
+    *,
+    jobs: int,
+    cache: Cache,
+) -> tuple[list[FileResult], ProjectIndex]:
+    """The findings of each file (in order; those not reported get an empty result) and the
+    project index made of every file's summary."""
+    entries: list[Entry | None] = [None] * len(files)
+    results: list[FileResult | None] = [None] * len(files)
+    sources: dict[int, bytes] = {}
+    stats: dict[int, os.stat_result] = {}
+    todo: list[_Job] = []
+    for position, file in enumerate(files):
+        try:
+            stats[position] = stat = file.path.stat()
+            entry = cache.unchanged(file.relpath, stat)
+            if entry is None:
+                source = sources[position] = file.path.read_bytes()
+                entry = cache.entry(file.relpath, file_key(source, file.filename, file.module_name))
+        except OSError as error:
+            detail = f"Cannot read: {error.strerror or error}"
+            results[position] = engine_error(file.filename, detail)
+            continue
+        if entry is None:
+            todo.append(_Job(position, sources[position], file.filename, file.module_name))
+        entries[position] = entry
+    for job, analysis in _run(todo, _first_phase, (config, rules, None), jobs):
+        key = file_key(job.source, job.filename, job.module_name)
+        entries[job.position] = Entry(key, analysis)
+    for position, entry in enumerate(entries):
+        if entry is not None:
+            cache.put(files[position].relpath, stats[position], entry)
+
+    segments = {part for file in files for part in file.module_name.split(".")}
+    index = ProjectIndex(
+        _kept(entry.analysis.summary, segments, files[position].module_name)
+        for position, entry in enumerate(entries)
+        if entry is not None
+    )
+
+    again: list[_Job] = []
+    for position, entry in enumerate(entries):
+        if entry is None or not files[position].reported:
+            continue
+        if not answers(index, entry.analysis.asked):
+            results[position] = entry.analysis.result
+            continue
+        if entry.checked is not None:
+            digest, analysis = entry.checked
+            if answers_digest(answers(index, analysis.asked)) == digest:
+                results[position] = analysis.result
+                continue
+        source = sources.get(position)
+        if source is None:
+            try:
+                source = files[position].path.read_bytes()
+            except OSError as error:
+                detail = f"Cannot read: {error.strerror or error}"
+                results[position] = engine_error(files[position].filename, detail)
+                continue
+        file = files[position]
+        again.append(_Job(position, source, file.filename, file.module_name))
+    for job, analysis in _run(again, _second_phase, (config, rules, index), jobs):
+        entry = entries[job.position]
+        assert entry is not None
+        entry.checked = (answers_digest(answers(index, analysis.asked)), analysis)
+        cache.touched()
+        results[job.position] = analysis.result
+    cache.save()
+    found = [r or FileResult(f.filename) for r, f in zip(results, files, strict=True)]
+    return found, index
+
+
+def _kept(summary: ModuleSummary | None, segments: set[str], module_name: str) -> ModuleSummary:
+    return summary.library_types_only(segments) if summary else ModuleSummary(module_name)
+
+
+# -- the two phases, as run in a worker (or in this process) ---------------------------------
+
+_State = tuple[Config, list[type[Rule]], ProjectIndex | None]
+_state: _State | None = None
+
+
+def _set_state(config: Config, rules: list[type[Rule]], index: ProjectIndex | None) -> None:
+    global _state
+    _state = (config, rules, index)
+    # A file's analysis allocates many short-lived CST nodes: collect the young generation less.
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], 20_000), max(threshold[1], 50), max(threshold[2], 100))
+
+
+def _first_phase(job: _Job) -> Analysis:
+    assert _state is not None
+    config, rules, _ = _state
+    return analyse_file(
+        job.source,
+        job.filename,
+        config,
+        module_name=job.module_name,
+        rules=rules,
+        project=ProjectIndex(),
+        summarize=True,
+    )
+
+
+def _second_phase(job: _Job) -> Analysis:
+    assert _state is not None
+    config, rules, index = _state
+    assert index is not None
+    return analyse_file(
+        job.source,
+        job.filename,
+        config,
+        module_name=job.module_name,
+        rules=rules,
+        project=index,
+        summarize=False,
+    )
+
+
+def _run(
+    jobs: list[_Job], work: Callable[[_Job], Analysis], state: _State, processes: int
+) -> list[tuple[_Job, Analysis]]:
+    """Each job's analysis, in this process or over a pool of `processes` workers."""
+    if not jobs:
+        return []
+    if processes <= 1 or len(jobs) < MIN_POOLED:
+        saved, threshold = _state, gc.get_threshold()
+        _set_state(*state)
+        try:
+            return [(job, work(job)) for job in jobs]
+        finally:
+            _restore(saved)
+            gc.set_threshold(*threshold)
+    # Largest first: the pool's last minutes are not spent waiting on one big file.
+    remaining = sorted(jobs, key=lambda job: -len(job.source))
+    done: list[tuple[_Job, Analysis]] = []
+    for _attempt in range(2):
+        remaining = _pooled(remaining, work, state, processes, done)
+        if not remaining:
+            return done
+    # A worker died twice: analyse the rest one process each, so a crash costs only its file.
+    for job in remaining:
+        if not _pooled([job], work, state, 1, done):
+            continue
+        detail = "The analysis of this file crashed its worker process (probably the parser)"
+        done.append((job, Analysis(engine_error(job.filename, detail))))
+    return done
+
+
+def _pooled(
+    jobs: list[_Job],
+    work: Callable[[_Job], Analysis],
+    state: _State,
+    processes: int,
+    done: list[tuple[_Job, Analysis]],
+) -> list[_Job]:
+    """Run `jobs` over a fresh pool, adding the analyses to `done`; the jobs a dead worker
+    took down with it are returned."""
+    lost: list[_Job] = []
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(
+        max_workers=min(processes, len(jobs)),
+        mp_context=context,
+        initializer=_set_state,
+        initargs=state,
+    ) as pool:
+        futures = [(job, pool.submit(work, job)) for job in jobs]
+        for job, future in futures:
+            try:
+                done.append((job, future.result()))
+            except BrokenProcessPool:
+                lost.append(job)
+    return lost
+
+
+def _restore(saved: _State | None) -> None:
+    global _state
+    _state = saved
