@@ -101,6 +101,8 @@ class Rule:
     #: The rule follows calls into other modules' functions: every module's summary must say
     #: what its functions block on (costly: only when such a rule is enabled).
     follows_functions: ClassVar[bool] = False
+    #: The `[tool.asynclint]` keys (kebab-case) the rule reads, for its documentation.
+    settings: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

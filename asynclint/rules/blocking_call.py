@@ -51,6 +51,7 @@ class BlockingCall(Rule):
     name = "blocking-call"
     message = "`{callee}` blocks the event loop in {context}: {suggestion}"
     requires_text = ("async",)
+    settings = ("extra-blocking-calls",)
 
     def visit_Call(self, node: cst.Call) -> None:
         extra = self.config.extra_blocking_calls

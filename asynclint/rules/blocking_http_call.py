@@ -74,6 +74,7 @@ class BlockingHttpCall(_BlockingCallRule):
     fix_title = "Use `httpx.AsyncClient`, or make the route a plain `def`"
     fix_availability = FixAvailability.SOMETIMES
     table = BLOCKING_HTTP
+    settings = ("fix-http-client",)
 
     def fix_for(self, node: cst.Call, callee: str) -> Fix | None:
         return http_fix(self.semantic, node, callee, self.config)

@@ -86,6 +86,7 @@ class NPlusOneQuery(Rule):
         "batch them into one: {batch}"
     )
     fix_title = "Batch the lookups into one query"
+    settings = ("extra-db-methods",)
 
     @cached_property
     def loops(self) -> LoopAnalysis | None:
