@@ -8,14 +8,21 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace the file at `path` (a symlink: its target) with `data`, keeping its mode.
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace the file at `path` (a symlink: its target) with `data`, keeping its mode (a new
+    file gets the usual mode for the umask).
 
     The bytes go to a temporary file in the same folder, which then replaces the original in
-    one `os.replace`: an interrupted run leaves the original untouched.
+    one `os.replace`: an interrupted run leaves the original untouched. `durable` waits until
+    the bytes are on disk first (a cache can do without).
     """
     target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(target.stat().st_mode)
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".asynclint"
     )
@@ -23,7 +30,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:

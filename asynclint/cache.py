@@ -125,7 +125,8 @@ class Cache:
         try:
             _prepare(self.path.parent.parent)
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+            data = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+            write_atomic(self.path, data, durable=False)
         except OSError:
             pass  # a read-only tree: the run's findings matter, not its cache
 

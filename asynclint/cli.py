@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from asynclint import __version__
+from asynclint.cache import CACHE_DIR_NAME
 from asynclint.config import Config, ConfigError, find_pyproject, load_config, parse_selectors
 
 if TYPE_CHECKING:
@@ -50,19 +51,26 @@ def _load(config_file: Path | None, paths: tuple[Path, ...]) -> Config:
 
 
 def _default_root(paths: tuple[Path, ...]) -> Path:
-    """Without a config file: the working directory, or the paths' common folder outside it.
+    """Without a config file: the nearest folder above the paths (or the working directory)
+    that holds a pyproject.toml or .git; failing that, the working directory, or the paths'
+    common folder outside it.
 
     Modules are named from the root (`app.deps`), so `asynclint check ~/src/shop` from
-    elsewhere still knows that `from app.deps import HttpClient` is `shop/app/deps.py`.
+    elsewhere still knows that `from app.deps import HttpClient` is `shop/app/deps.py`; and
+    `asynclint check app/routes.py` still sees the helpers of the rest of the project.
     """
     cwd = Path.cwd()
     folders = [(p if p.is_dir() else p.parent).resolve() for p in paths if p.exists()]
-    if not folders or all(f == cwd or cwd in f.parents for f in folders):
-        return cwd
     try:
-        return Path(os.path.commonpath(folders))
+        common = Path(os.path.commonpath(folders)) if folders else cwd
     except ValueError:  # different drives on Windows
         return cwd
+    for folder in (common, *common.parents):
+        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
+            return folder
+    if all(f == cwd or cwd in f.parents for f in folders):
+        return cwd
+    return common
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,6 +113,20 @@ def _common_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option(
             "--stdin-filename", help="The name of the file read from stdin (`-`), for messages."
         ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            help="Processes that analyse files in parallel.  [default: the number of cores]",
+        ),
+        click.option(
+            "--no-cache", is_flag=True, help="Neither read nor write the cache of earlier runs."
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help=f"Where the cache lives.  [default: {CACHE_DIR_NAME}/ at the project root]",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -141,6 +163,9 @@ def _run(
     unsafe_fixes: bool,
     diff: bool,
     stdin_filename: str | None,
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: Path | None,
 ) -> None:
     from asynclint.output import render
 
@@ -156,15 +181,20 @@ def _run(
     )
     if paths == (Path("-"),):
         _stdin(config, fixing, unsafe_fixes, diff, stdin_filename or "-", exit_zero)
+    run = {
+        "force_exclude": force_exclude,
+        "jobs": jobs,
+        "cache_dir": None if no_cache else cache_dir or config.root / CACHE_DIR_NAME,
+    }
     try:
         if fixing:
             diagnostics, fixed, failed = _fix(
-                list(paths) or [Path(".")], config, unsafe_fixes, diff, force_exclude
+                list(paths) or [Path(".")], config, unsafe_fixes, diff, run
             )
         else:
             from asynclint.api import check_paths
 
-            result = check_paths(list(paths) or [Path(".")], config, force_exclude=force_exclude)
+            result = check_paths(list(paths) or [Path(".")], config, **run)
             diagnostics, fixed, failed = result.diagnostics, None, False
     except ValueError as error:  # an invalid exclude pattern
         click.echo(f"asynclint: error: {error}", err=True)
@@ -187,14 +217,14 @@ def _run(
 
 
 def _fix(
-    paths: list[Path], config: Config, unsafe: bool, diff: bool, force_exclude: bool
+    paths: list[Path], config: Config, unsafe: bool, diff: bool, run: dict[str, Any]
 ) -> tuple[list[Diagnostic], int, bool]:
     """Fix (or, with `diff`, show the fixes of) the files: the findings left, how many were
     fixed, and whether a file could not be written."""
     from asynclint.api import fix_paths
     from asynclint.atomic import write_atomic
 
-    changed, result = fix_paths(paths, config, unsafe=unsafe, force_exclude=force_exclude)
+    changed, result = fix_paths(paths, config, unsafe=unsafe, **run)
     fixed, failed = 0, False
     for item in changed:
         if item.error:
