@@ -89,7 +89,7 @@ def _common_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable."),
         click.option(
             "--output-format",
-            type=click.Choice(["text", "json", "github"]),
+            type=click.Choice(["text", "json", "github", "sarif"]),
             default="text",
             show_default=True,
             help="How findings are printed.",
@@ -201,12 +201,16 @@ def _run(
         sys.exit(EXIT_ERROR)
     if diff:
         sys.exit(EXIT_FINDINGS if fixed else EXIT_CLEAN)
+    from asynclint.engine import enabled_rules
+
     render(
         output_format,
         diagnostics,
         sys.stdout,
         color=_use_color(sys.stdout),
         statistics=statistics,
+        rules=enabled_rules(config) if output_format == "sarif" else None,
+        root=config.root,
     )
     if fixed is not None:
         stream = sys.stdout if output_format == "text" else sys.stderr

@@ -178,6 +178,18 @@ def _posix(rel: str) -> str:
     return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
 
+def git_top(directory: str) -> str | None:
+    """The nearest directory at or above ``directory`` holding ``.git``."""
+    current = directory
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
 def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
@@ -204,7 +216,7 @@ class _Finder:
         self.errors: list[tuple[Path, str]] = []
         self._visited: set[str] = set()
         self._gitignores: dict[str, _Rules | None] = {}
-        self._root_top = self._git_top(self.root) or self.root
+        self._root_top = git_top(self.root) or self.root
 
     # -- explicit paths ------------------------------------------------------------
 
@@ -328,17 +340,6 @@ class _Finder:
 
     # -- ignore files --------------------------------------------------------------
 
-    def _git_top(self, directory: str) -> str | None:
-        """The nearest directory at or above ``directory`` holding ``.git``."""
-        current = directory
-        while True:
-            if os.path.lexists(os.path.join(current, ".git")):
-                return current
-            parent = os.path.dirname(current)
-            if parent == current:
-                return None
-            current = parent
-
     def _chain_above(self, directory: str) -> tuple[tuple[int, _Rules], ...]:
         """Ignore rules from the directories above ``directory`` that apply inside it."""
         if not self.respect_gitignore:
@@ -346,7 +347,7 @@ class _Finder:
         if _is_within(directory, self.root):
             top = self._root_top
         else:
-            top = self._git_top(directory) or directory
+            top = git_top(directory) or directory
         chain: tuple[tuple[int, _Rules], ...] = ()
         info_exclude = os.path.join(top, ".git", "info", "exclude")
         if os.path.isfile(info_exclude):

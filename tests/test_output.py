@@ -47,9 +47,9 @@ def run(fmt: str, diagnostics: list[Diagnostic], **kwargs: bool) -> str:
 
 
 def test_formats() -> None:
-    assert FORMATS == ("text", "json", "github")
+    assert FORMATS == ("text", "json", "github", "sarif")
     with pytest.raises(ValueError):
-        run("sarif", TWO)
+        run("xml", TWO)
 
 
 def test_text_exact() -> None:

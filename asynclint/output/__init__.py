@@ -7,11 +7,15 @@ Modules are imported lazily so that ``rich`` is only loaded when the text format
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from asynclint.diagnostic import Diagnostic
 
-FORMATS = ("text", "json", "github")
+if TYPE_CHECKING:
+    from asynclint.rule import Rule
+
+FORMATS = ("text", "json", "github", "sarif")
 
 
 def render(
@@ -22,11 +26,15 @@ def render(
     color: bool = False,
     statistics: bool = False,
     show_fixes: bool = True,
+    rules: Sequence[type[Rule]] | None = None,
+    root: Path | None = None,
 ) -> None:
     """Write ``diagnostics`` to ``stream`` in format ``fmt``.
 
     ``statistics`` replaces the per-finding listing with per-code counts (JSON for ``json``,
     a table otherwise). ``show_fixes`` controls the ``= help:`` lines of the text format.
+    ``rules`` (the enabled rules) and ``root`` (the project root) are for ``sarif``, which
+    describes the rules and gives paths relative to the project's repository.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -50,6 +58,10 @@ def render(
         from asynclint.output import json as json_format
 
         json_format.render(diagnostics, stream)
+    elif fmt == "sarif":
+        from asynclint.output import sarif
+
+        sarif.render(diagnostics, stream, rules=rules, root=root)
     else:
         from asynclint.output import github
 
