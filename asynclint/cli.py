@@ -16,6 +16,9 @@ from asynclint.cache import CACHE_DIR_NAME
 from asynclint.config import Config, ConfigError, find_pyproject, load_config, parse_selectors
 
 if TYPE_CHECKING:
+    from collections import Counter
+
+    from asynclint.baseline import Fingerprint
     from asynclint.diagnostic import Diagnostic
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -127,6 +130,17 @@ def _common_options(command: Callable[..., None]) -> Callable[..., None]:
             type=click.Path(file_okay=False, path_type=Path),
             help=f"Where the cache lives.  [default: {CACHE_DIR_NAME}/ at the project root]",
         ),
+        click.option(
+            "--baseline",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Report only findings not recorded in this baseline file.",
+        ),
+        click.option(
+            "--report-unused-noqa",
+            is_flag=True,
+            default=None,
+            help="Report `# noqa` comments that suppress nothing (ASL003).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -136,9 +150,31 @@ def _common_options(command: Callable[..., None]) -> Callable[..., None]:
 @main.command()
 @_common_options
 @click.option("--fix", "apply_fixes", is_flag=True, help="Apply safe fixes (as `asynclint fix`).")
-def check(apply_fixes: bool, **options: Any) -> None:
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record today's findings in this baseline file (replacing it) and exit 0.",
+)
+@click.option(
+    "--add-noqa", is_flag=True, help="Add `# noqa: ASL...` comments to the lines of findings."
+)
+def check(apply_fixes: bool, write_baseline: Path | None, add_noqa: bool, **options: Any) -> None:
     """Check PATHS (default: the current directory) for async pitfalls."""
-    _run(fixing=apply_fixes or options["diff"], **options)
+    fixing = apply_fixes or options["diff"]
+    chosen = [
+        flag
+        for flag, given in (
+            ("--fix/--diff", fixing),
+            ("--write-baseline", write_baseline is not None),
+            ("--add-noqa", add_noqa),
+        )
+        if given
+    ]
+    if len(chosen) > 1:
+        raise click.UsageError(f"{' and '.join(chosen)} cannot be used together")
+    if chosen and not fixing and options["paths"] == (Path("-"),):
+        raise click.UsageError(f"{chosen[0]} needs files, not stdin")
+    _run(fixing=fixing, write_baseline=write_baseline, add_noqa=add_noqa, **options)
 
 
 @main.command()
@@ -166,6 +202,10 @@ def _run(
     jobs: int | None,
     no_cache: bool,
     cache_dir: Path | None,
+    baseline: Path | None,
+    report_unused_noqa: bool | None,
+    write_baseline: Path | None = None,
+    add_noqa: bool = False,
 ) -> None:
     from asynclint.output import render
 
@@ -178,9 +218,12 @@ def _run(
         select=_selectors(select, "--select"),
         ignore=_selectors(ignore, "--ignore"),
         include_tests=include_tests,
+        report_unused_noqa=report_unused_noqa,
+        baseline=baseline,
     )
+    recorded = None if write_baseline else _read_baseline(config)
     if paths == (Path("-"),):
-        _stdin(config, fixing, unsafe_fixes, diff, stdin_filename or "-", exit_zero)
+        _stdin(config, fixing, unsafe_fixes, diff, stdin_filename or "-", exit_zero, recorded)
     run = {
         "force_exclude": force_exclude,
         "jobs": jobs,
@@ -203,6 +246,11 @@ def _run(
         sys.exit(EXIT_FINDINGS if fixed else EXIT_CLEAN)
     from asynclint.engine import enabled_rules
 
+    if write_baseline is not None:
+        _write_baseline(write_baseline, diagnostics, config)
+    diagnostics, hidden = _without_baseline(diagnostics, recorded, config)
+    if add_noqa:
+        _add_noqa(diagnostics)
     render(
         output_format,
         diagnostics,
@@ -212,9 +260,11 @@ def _run(
         rules=enabled_rules(config) if output_format == "sarif" else None,
         root=config.root,
     )
+    stream = sys.stdout if output_format == "text" else sys.stderr
     if fixed is not None:
-        stream = sys.stdout if output_format == "text" else sys.stderr
         click.echo(f"Fixed {fixed} error{'' if fixed == 1 else 's'}.", file=stream)
+    if hidden:
+        click.echo(f"{_count(hidden, 'finding')} hidden by the baseline.", file=stream)
     if failed:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
@@ -252,8 +302,88 @@ def _fix(
     return result.diagnostics, fixed, failed
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _read_baseline(config: Config) -> Counter[Fingerprint] | None:
+    """The findings recorded in the configured baseline (None without one); exit 2 on error."""
+    if config.baseline is None:
+        return None
+    from asynclint.baseline import BaselineError, load
+
+    try:
+        return load(config.baseline)
+    except BaselineError as error:
+        click.echo(f"asynclint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+def _without_baseline(
+    diagnostics: list[Diagnostic], recorded: Counter[Fingerprint] | None, config: Config
+) -> tuple[list[Diagnostic], int]:
+    if recorded is None:
+        return diagnostics, 0
+    from asynclint.baseline import new_findings
+
+    return new_findings(diagnostics, recorded, config.root, Path.cwd())
+
+
+def _write_baseline(path: Path, diagnostics: list[Diagnostic], config: Config) -> NoReturn:
+    from asynclint.baseline import write
+
+    try:
+        write(path, diagnostics, config.root, Path.cwd())
+    except OSError as error:
+        click.echo(f"asynclint: error: {path}: cannot write the baseline: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"Wrote {_count(len(diagnostics), 'finding')} to the baseline {path}.")
+    sys.exit(EXIT_CLEAN)
+
+
+def _add_noqa(diagnostics: list[Diagnostic]) -> NoReturn:
+    """Suppress each finding with a noqa comment on its line; exit 1 when some could not be."""
+    from asynclint.add_noqa import Target, add_noqa
+    from asynclint.atomic import write_atomic
+    from asynclint.rules import load_rules
+
+    rules = load_rules()
+    by_file: dict[str, list[Target]] = {}
+    skipped: list[tuple[str, int, str, str]] = []
+    for d in diagnostics:
+        if rules[d.code].engine_only:
+            skipped.append((d.filename, d.location.row, d.code, "noqa does not apply to it"))
+        else:
+            target = Target(d.location.row, d.end_location.row, d.code)
+            by_file.setdefault(d.filename, []).append(target)
+    added, failed = 0, False
+    for filename, targets in by_file.items():
+        path = Path(filename)
+        try:
+            before = path.read_bytes()
+            edit = add_noqa(before, targets)
+            if edit.source != before:
+                write_atomic(path, edit.source)
+        except OSError as error:
+            click.echo(f"asynclint: error: {filename}: {error}", err=True)
+            failed = True
+            continue
+        added += edit.added
+        skipped.extend((filename, row, code, why) for row, code, why in edit.skipped)
+    for filename, row, code, why in sorted(skipped):
+        click.echo(f"asynclint: warning: {filename}:{row}: {code} not suppressed: {why}", err=True)
+    click.echo(f"Added {_count(added, 'noqa directive')}.")
+    sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if skipped else EXIT_CLEAN)
+
+
 def _stdin(
-    config: Config, fixing: bool, unsafe: bool, diff: bool, filename: str, exit_zero: bool
+    config: Config,
+    fixing: bool,
+    unsafe: bool,
+    diff: bool,
+    filename: str,
+    exit_zero: bool,
+    recorded: Counter[Fingerprint] | None,
 ) -> NoReturn:
     """`asynclint fix -`: the fixed source on stdout, what is left on stderr."""
     from asynclint.engine import check_source, enabled_rules, fix_file, module_name_for
@@ -277,8 +407,9 @@ def _stdin(
         left = outcome.left
     if left is None:  # not fixing, or the fix failed: the source as it is
         left = check_source(source, filename, config, module_name=module_name, rules=rules)
-    render("text", left.diagnostics, sys.stdout if not fixing else sys.stderr, show_fixes=False)
-    sys.exit(EXIT_FINDINGS if left.diagnostics and not exit_zero else EXIT_CLEAN)
+    diagnostics, _ = _without_baseline(left.diagnostics, recorded, config)
+    render("text", diagnostics, sys.stdout if not fixing else sys.stderr, show_fixes=False)
+    sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
 
 
 def _unified_diff(filename: str, before: bytes, after: bytes) -> str:

@@ -19,6 +19,8 @@ from asynclint.files import DEFAULT_EXCLUDES
 _SELECTOR = re.compile(r"(ASL\d{0,3}|ALL)")
 _QNAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 ALWAYS_ON = ("ASL001", "ASL002")
+#: Only on with `report-unused-noqa` (`--report-unused-noqa`), whatever `select` says.
+UNUSED_NOQA = "ASL003"
 
 
 class ConfigError(Exception):
@@ -40,6 +42,11 @@ class Config:
     #: The client ASL101's fix writes: "httpx" or "httpx2"; None: httpx2 where the file
     #: already imports it, else httpx.
     fix_http_client: str | None = None
+    #: Report noqa comments that suppress nothing (ASL003).
+    report_unused_noqa: bool = False
+    #: The baseline file: findings recorded there are not reported. A config file's relative
+    #: path is taken relative to that file's folder.
+    baseline: Path | None = None
     #: The project root: the directory of the pyproject.toml used, else the working directory.
     root: Path = field(default_factory=Path.cwd)
     #: The file the settings came from, if any.
@@ -52,6 +59,10 @@ class Config:
         """Codes turned on by select/ignore; the more specific selector wins, as in ruff."""
         enabled = set()
         for code in codes:
+            if code == UNUSED_NOQA:
+                if self.report_unused_noqa and code not in self.ignore:
+                    enabled.add(code)
+                continue
             best_select = max((_specificity(s, code) for s in self.select), default=-1)
             best_ignore = max((_specificity(s, code) for s in self.ignore), default=-1)
             forced = code in ALWAYS_ON and code not in self.ignore
@@ -120,6 +131,8 @@ def parse_table(table: Mapping[str, Any], path: Path) -> Config:
             settings[key.replace("-", "_")] = parser(value)
         except (TypeError, ValueError) as error:
             raise ConfigError(f"{path}: invalid value for `{key}`: {error}") from error
+    if "baseline" in settings:
+        settings["baseline"] = path.parent / settings["baseline"]
     return Config(**settings)
 
 
@@ -168,6 +181,12 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _path(value: Any) -> Path:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"expected a path, got {value!r}")
+    return Path(value)
+
+
 def _http_client(value: Any) -> str:
     if value not in ("httpx", "httpx2"):
         raise ValueError(f'expected "httpx" or "httpx2", got {value!r}')
@@ -185,4 +204,6 @@ _PARSERS = {
     "include-tests": _bool,
     "respect-gitignore": _bool,
     "fix-http-client": _http_client,
+    "report-unused-noqa": _bool,
+    "baseline": _path,
 }

@@ -28,6 +28,8 @@ class Diagnostic:
     url: str | None = None
     #: "safe" / "unsafe" / "display-only" when the finding comes with a fix.
     fix_applicability: str | None = None
+    #: The enclosing functions and classes (`Class.method`, `<module>`); "" for engine findings.
+    scope: str = ""
 
     @property
     def fixable(self) -> bool:

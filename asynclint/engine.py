@@ -19,13 +19,13 @@ import libcst as cst
 from asynclint.config import Config
 from asynclint.diagnostic import Diagnostic, FileResult, Location
 from asynclint.fix import Fix, apply_fixes
-from asynclint.positions import ParentOf, locate
+from asynclint.positions import ParentOf, enclosing_scope, locate
 from asynclint.rule import Report, Rule
 from asynclint.rules import load_rules
 from asynclint.semantic.model import SemanticModel
 from asynclint.semantic.project import ModuleSummary, ProjectIndex
 from asynclint.semantic.project import summarize as summarize_module
-from asynclint.suppress import parse_suppressions
+from asynclint.suppress import UNUSED_NOQA, parse_suppressions, unused_directives
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 #: Nesting deeper than this, or lines longer than this, are parsed in a child process first:
@@ -71,6 +71,8 @@ class _Checker:
         self.module: cst.Module | None = None
         self.summary: ModuleSummary | None = None
         self.asked: frozenset[tuple[str, str]] = frozenset()
+        #: line -> the codes its noqa comment suppressed.
+        self.noqa_used: dict[int, set[str]] = {}
 
     def engine_finding(self, code: str, detail: str, row: int = 1, column: int = 1) -> FileResult:
         rule = _rule_classes()[code]
@@ -173,6 +175,7 @@ class _Checker:
         assert self.module is not None
         active = self.active(rules)
         if not active and not summarize:
+            self.report_unused_noqa(rules)
             return
         try:
             model, reports = self.analyse(self.module, active, project)
@@ -186,6 +189,7 @@ class _Checker:
             self.asked = frozenset(model.asked)
             if reports:
                 self.add_reports(self.module, reports, model.parent_of)
+            self.report_unused_noqa(rules)
         except RecursionError:
             self.engine_finding("ASL002", "Too deeply nested to analyse")
         except Exception as error:  # a bug of ours must cost one file, not the run
@@ -230,8 +234,10 @@ class _Checker:
             if key in seen:
                 continue
             seen.add(key)
-            if noqa.suppresses(row, report.code) or noqa.suppresses(end_row, report.code):
+            noqa_row = next((r for r in (row, end_row) if noqa.suppresses(r, report.code)), 0)
+            if noqa_row:
                 self.result.suppressed += 1
+                self.noqa_used.setdefault(noqa_row, set()).add(report.code)
                 continue
             rule = rules[report.code]
             self.result.diagnostics.append(
@@ -248,8 +254,18 @@ class _Checker:
                     fix_title=rule.fix_title,
                     url=rule.url(),
                     fix_applicability=report.fix.applicability.value if report.fix else None,
+                    scope=enclosing_scope(report.node, parent_of) if parent_of else "",
                 )
             )
+
+    def report_unused_noqa(self, rules: Sequence[type[Rule]]) -> None:
+        """ASL003 for each `# noqa` that suppressed none of the findings of `rules`."""
+        if not any(r.code == UNUSED_NOQA for r in rules):
+            return
+        enabled = {r.code for r in rules}
+        noqa = parse_suppressions(self.text)
+        for row, column, detail in unused_directives(noqa, self.noqa_used, enabled):
+            self.engine_finding(UNUSED_NOQA, detail, row, column)
 
 
 _ERROR_AT = re.compile(r"(?:parser error: )?error at (\d+):(\d+): ")
@@ -432,8 +448,10 @@ def fix_file(
             model, reports = checker.analyse(module, checker.active(rules), project)
             fixes = _chosen_fixes(module, model, reports, checker.text, unsafe)
             new = apply_fixes(module, fixes).bytes if fixes else source
-            if new == source and reports:  # settled: what is found now is what is left
-                checker.add_reports(module, reports, model.parent_of)
+            if new == source:  # settled: what is found now is what is left
+                if reports:
+                    checker.add_reports(module, reports, model.parent_of)
+                checker.report_unused_noqa(rules)
         except RecursionError:
             return FixOutcome(original, 0, "too deeply nested to fix")
         except Exception as error:  # a bug of ours must cost one file, not the run

@@ -218,3 +218,14 @@ class _Statements:
                     return None
                 where = start
             start += 1
+
+
+def enclosing_scope(node: cst.CSTNode, parent_of: ParentOf) -> str:
+    """The functions and classes around `node`, outermost first: `Class.method`, `<module>`."""
+    names: list[str] = []
+    current = parent_of(node)
+    while current is not None:
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            names.append(current.name.value)
+        current = parent_of(current)
+    return ".".join(reversed(names)) or "<module>"

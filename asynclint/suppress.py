@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 _NOQA = re.compile(
@@ -12,6 +13,8 @@ _NOQA = re.compile(
 )
 _FILE_NOQA = re.compile(r"[#]\s*asynclint\s*:\s*noqa\b(?!\s*:)", re.IGNORECASE)
 ALL = frozenset({"*"})
+#: The code of unused-noqa findings: a directive naming it keeps its line from being reported.
+UNUSED_NOQA = "ASL003"
 
 
 @dataclass
@@ -19,6 +22,8 @@ class Suppressions:
     #: line -> codes suppressed there (ALL for a bare noqa comment).
     lines: dict[int, frozenset[str]] = field(default_factory=dict)
     whole_file: bool = False
+    #: line -> 0-based column of the line's first noqa directive.
+    columns: dict[int, int] = field(default_factory=dict)
 
     def suppresses(self, line: int, code: str) -> bool:
         if self.whole_file:
@@ -27,10 +32,11 @@ class Suppressions:
         return codes is not None and (codes is ALL or code in codes)
 
 
-def _comments(text: str) -> list[tuple[int, str]]:
+def _comments(text: str) -> list[tuple[int, int, str]]:
+    """(line, 0-based column, text) of each comment."""
     try:
         return [
-            (token.start[0], token.string)
+            (token.start[0], token.start[1], token.string)
             for token in tokenize.generate_tokens(io.StringIO(text).readline)
             if token.type == tokenize.COMMENT
         ]
@@ -40,7 +46,7 @@ def _comments(text: str) -> list[tuple[int, str]]:
         for number, line in enumerate(text.splitlines(), start=1):
             index = line.find("#")
             if index >= 0:
-                found.append((number, line[index:]))
+                found.append((number, index, line[index:]))
         return found
 
 
@@ -48,11 +54,12 @@ def parse_suppressions(text: str) -> Suppressions:
     result = Suppressions()
     if "noqa" not in text.lower():
         return result
-    for line, comment in _comments(text):
+    for line, column, comment in _comments(text):
         if _FILE_NOQA.search(comment):
             result.whole_file = True
             continue
         for match in _NOQA.finditer(comment):
+            result.columns.setdefault(line, column + match.start())
             codes = match.group("codes")
             if codes is None:
                 result.lines[line] = ALL
@@ -60,3 +67,48 @@ def parse_suppressions(text: str) -> Suppressions:
                 found = frozenset(c.upper() for c in re.split(r"[\s,]+", codes) if c)
                 result.lines[line] = result.lines.get(line, frozenset()) | found
     return result
+
+
+def unused_directives(
+    noqa: Suppressions, used: Mapping[int, Collection[str]], enabled: Collection[str]
+) -> list[tuple[int, int, str]]:
+    """(line, 1-based column, what is unused) of each noqa directive that suppressed nothing.
+
+    `used` maps a line to the codes its directive suppressed. Only `enabled` codes count: a
+    code of another tool (E501) or of a rule not run may well be needed. A directive naming
+    UNUSED_NOQA is not reported, nor is anything in a file under `# asynclint: noqa`.
+    """
+    if noqa.whole_file:
+        return []
+    found = []
+    for line, codes in sorted(noqa.lines.items()):
+        column = noqa.columns.get(line, 0) + 1
+        if codes is ALL:
+            if not used.get(line):
+                found.append((line, column, "blanket `noqa` suppresses nothing"))
+            continue
+        if UNUSED_NOQA in codes:
+            continue
+        unused = sorted(c for c in codes if c in enabled and c not in used.get(line, ()))
+        if unused:
+            found.append((line, column, "unused: " + ", ".join(f"`{c}`" for c in unused)))
+    return found
+
+
+def with_codes(comment: str, codes: Collection[str]) -> str:
+    """`comment` (a line's comment, from its `#`) suppressing `codes` too.
+
+    The codes join the comment's `# noqa: ...` list, or a `# noqa: ...` is appended to it; a
+    bare `# noqa` already suppresses everything and is left as it is.
+    """
+    match = _NOQA.search(comment)
+    if match is None:
+        return f"{comment}  # noqa: {', '.join(codes)}"
+    if match.group("codes") is None:
+        return comment
+    present = {c.upper() for c in re.split(r"[\s,]+", match.group("codes"))}
+    missing = [c for c in codes if c not in present]
+    if not missing:
+        return comment
+    end = match.end("codes")
+    return f"{comment[:end]}, {', '.join(missing)}{comment[end:]}"
