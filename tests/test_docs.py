@@ -27,6 +27,7 @@ GENERAL_SETTINGS = {
     "extend-exclude",
     "include-tests",
     "respect-gitignore",
+    "baseline",
 }
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 

@@ -41,3 +41,4 @@ class UnusedNoqa(Rule):
     name = "unused-noqa"
     message = "Unused `noqa` directive ({detail})"
     engine_only = True
+    settings = ("report-unused-noqa",)
