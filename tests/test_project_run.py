@@ -1,0 +1,219 @@
+"""Project runs: one file checked with the rest of its project, processes, the cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from asynclint import runner
+from asynclint.api import check_paths
+from asynclint.cli import main
+from asynclint.config import Config
+
+ROUTES = """\
+from fastapi import APIRouter
+
+from app.services import fetch_rates
+
+router = APIRouter()
+
+
+@router.get("/rates")
+async def rates():
+    return fetch_rates()
+"""
+
+SERVICES = """\
+import requests
+
+
+def fetch_rates():
+    return requests.get("https://rates.example.com").json()
+"""
+
+SERVICES_ASYNC_SAFE = """\
+def fetch_rates():
+    return {"EUR": 1.0}
+"""
+
+
+def _project(root: Path, extra: int = 0) -> Path:
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
+    app = root / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "routes.py").write_text(ROUTES)
+    (app / "services.py").write_text(SERVICES)
+    for number in range(extra):
+        (app / f"module_{number}.py").write_text(
+            f"import time\n\n\nasync def handler_{number}():\n    time.sleep({number})\n"
+        )
+    return root
+
+
+def _findings(result) -> list[tuple[str, int, str, str]]:
+    return [(d.filename, d.location.row, d.code, d.message) for d in result.diagnostics]
+
+
+def test_one_file_still_sees_the_helpers_of_its_project(tmp_path: Path, monkeypatch) -> None:
+    root = _project(tmp_path / "shop")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["check", "app/routes.py", "--output-format", "json"])
+    assert result.exit_code == 1, result.output
+    found = json.loads(result.output)
+    assert [(d["filename"], d["code"]) for d in found] == [("app/routes.py", "ASL106")]
+    assert "`fetch_rates()` → `requests.get` (app/services.py:5)" in found[0]["message"]
+
+
+def test_one_file_from_a_subfolder_finds_the_project_root(tmp_path: Path, monkeypatch) -> None:
+    root = _project(tmp_path / "shop")
+    monkeypatch.chdir(root / "app")
+    result = CliRunner().invoke(main, ["check", "routes.py", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    assert "ASL106" in result.output and "services.py" not in result.output.split(":")[0]
+
+
+def test_the_same_findings_with_one_or_two_processes(tmp_path: Path, monkeypatch) -> None:
+    root = _project(tmp_path / "shop", extra=20)
+    monkeypatch.setattr(runner, "MIN_POOLED", 1)
+    config = Config(root=root)
+    one = check_paths([root], config, jobs=1)
+    two = check_paths([root], config, jobs=2)
+    assert _findings(one) == _findings(two)
+    assert len([f for f in _findings(two) if f[2] == "ASL102"]) == 20
+    assert any(f[2] == "ASL106" for f in _findings(two))
+
+
+_FIRST_PHASE = runner._first_phase
+
+
+def _crashing(job: runner._Job) -> object:
+    """The first phase, but a worker dies on module_3.py, as on a crash of the native parser."""
+    if job.filename.endswith("module_3.py"):
+        os._exit(70)
+    return _FIRST_PHASE(job)
+
+
+def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch) -> None:
+    root = _project(tmp_path / "shop", extra=20)
+    monkeypatch.setattr(runner, "MIN_POOLED", 1)
+    monkeypatch.setattr(runner, "_first_phase", _crashing)
+    result = check_paths([root], Config(root=root), jobs=2)
+    by_file = {f.filename: [d.code for d in f.diagnostics] for f in result.files}
+    crashed = [name for name, codes in by_file.items() if "ASL002" in codes]
+    assert len(crashed) == 1 and crashed[0].endswith("module_3.py")
+    assert sum(codes == ["ASL102"] for codes in by_file.values()) == 19
+
+
+def _counting(monkeypatch) -> list[str]:
+    parsed: list[str] = []
+    analyse = runner.analyse_file
+
+    def counting(source: bytes, filename: str, *args: object, **kwargs: object) -> object:
+        parsed.append(filename)
+        return analyse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "analyse_file", counting)
+    return parsed
+
+
+def test_a_warm_cache_parses_nothing_and_finds_the_same(tmp_path: Path, monkeypatch) -> None:
+    root = _project(tmp_path / "shop", extra=3)
+    cache = tmp_path / "cache"
+    config = Config(root=root)
+    cold = check_paths([root], config, jobs=1, cache_dir=cache)
+    parsed = _counting(monkeypatch)
+    warm = check_paths([root], config, jobs=1, cache_dir=cache)
+    assert parsed == []
+    assert _findings(warm) == _findings(cold)
+    assert _findings(cold) == _findings(check_paths([root], config, jobs=1))
+    assert (cache / "CACHEDIR.TAG").is_file() and (cache / ".gitignore").is_file()
+
+
+def test_a_changed_helper_changes_the_unchanged_route(tmp_path: Path, monkeypatch) -> None:
+    root = _project(tmp_path / "shop")
+    cache = tmp_path / "cache"
+    config = Config(root=root)
+    assert "ASL106" in [d.code for d in check_paths([root], config, cache_dir=cache).diagnostics]
+    (root / "app" / "services.py").write_text(SERVICES_ASYNC_SAFE)
+    parsed = _counting(monkeypatch)
+    assert check_paths([root], config, cache_dir=cache).diagnostics == []
+    # Only the helper's module is parsed again: the route's findings on its own are final now
+    # that the index has nothing to say about what it calls.
+    assert [Path(p).name for p in parsed] == ["services.py"]
+    (root / "app" / "services.py").write_text(SERVICES)
+    found = check_paths([root], config, cache_dir=cache).diagnostics
+    assert [(Path(d.filename).name, d.code) for d in found] == [("routes.py", "ASL106")]
+    # The route's findings with this answer are still in the cache.
+    assert [Path(p).name for p in parsed] == ["services.py", "services.py"]
+
+
+def test_other_settings_do_not_share_cache_entries(tmp_path: Path) -> None:
+    root = _project(tmp_path / "shop", extra=2)
+    cache = tmp_path / "cache"
+    all_rules = check_paths([root], Config(root=root), cache_dir=cache)
+    only_106 = check_paths([root], Config(root=root, select=("ASL106",)), cache_dir=cache)
+    assert {d.code for d in all_rules.diagnostics} == {"ASL102", "ASL106"}
+    assert {d.code for d in only_106.diagnostics} == {"ASL106"}
+
+
+def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path: Path) -> None:
+    root = _project(tmp_path / "shop", extra=2)
+    cache = tmp_path / "cache"
+    expected = _findings(check_paths([root], Config(root=root), cache_dir=cache))
+    packs = list(cache.rglob("*.pickle"))
+    assert len(packs) == 1
+    packs[0].write_bytes(b"\x80\x05not a pickle")
+    assert _findings(check_paths([root], Config(root=root), cache_dir=cache)) == expected
+    assert _findings(check_paths([root], Config(root=root), cache_dir=cache)) == expected
+
+
+def test_a_file_touched_with_the_same_bytes_keeps_its_entry(tmp_path: Path, monkeypatch) -> None:
+    root = _project(tmp_path / "shop")
+    cache = tmp_path / "cache"
+    check_paths([root], Config(root=root), cache_dir=cache)
+    services = root / "app" / "services.py"
+    os.utime(services, ns=(services.stat().st_atime_ns, services.stat().st_mtime_ns + 10**9))
+    parsed = _counting(monkeypatch)
+    check_paths([root], Config(root=root), cache_dir=cache)
+    assert parsed == []
+
+
+def test_runs_racing_on_one_cache_agree(tmp_path: Path) -> None:
+    root = _project(tmp_path / "shop", extra=30)
+    command = [
+        sys.executable,
+        "-m",
+        "asynclint.cli",
+        "check",
+        str(root),
+        "--output-format",
+        "json",
+        "--exit-zero",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, cwd=root) for _ in range(3)]
+    outputs = [json.loads(run.communicate(timeout=120)[0]) for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    assert outputs[0] == outputs[1] == outputs[2] and len(outputs[0]) == 31
+    again = subprocess.run(command, stdout=subprocess.PIPE, cwd=root, check=True)
+    assert json.loads(again.stdout) == outputs[0]
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.name.endswith(".asynclint")]
+
+
+@pytest.mark.parametrize("flag", [["--no-cache"], ["--cache-dir", "elsewhere"]])
+def test_cache_flags(tmp_path: Path, monkeypatch, flag: list[str]) -> None:
+    root = _project(tmp_path / "shop")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["check", ".", *flag])
+    assert result.exit_code == 1, result.output
+    assert not (root / ".asynclint_cache").exists()
+    assert (root / "elsewhere").is_dir() == (flag[0] == "--cache-dir")
