@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from asynclint.cache import Cache
 from asynclint.config import Config
 from asynclint.diagnostic import CheckResult, FileResult
-from asynclint.engine import check_source, enabled_rules, engine_error, fix_file, module_name_for
 from asynclint.files import Discovery, discover
-from asynclint.rule import Rule
-from asynclint.runner import SourceFile, analyse_project, default_jobs
-from asynclint.semantic.project import ProjectIndex
+from asynclint.runner import SourceFile, analyse_project, default_jobs, engine_error
+from asynclint.semantic.summary import ProjectIndex
+
+if TYPE_CHECKING:
+    from asynclint.rule import Rule
 
 __all__ = ["CheckResult", "Config", "FixedFile", "check_paths", "check_source", "fix_paths"]
 
@@ -48,7 +51,6 @@ class _Run:
     """One checking run: its findings, and what fixing needs to run the rules again."""
 
     config: Config
-    rules: list[type[Rule]]
     index: ProjectIndex
     result: CheckResult = field(default_factory=CheckResult)
     #: Each checked file: its path, module name, and (on the result) its findings.
@@ -58,6 +60,12 @@ class _Run:
         """The rules that apply to `path`, its per-file ignores taken off."""
         ignored = tuple(self.config.ignored_for(_relative_to_root(path.resolve(), self.root)))
         return [r for r in self.rules if not r.code.startswith(ignored)] if ignored else self.rules
+
+    @cached_property
+    def rules(self) -> list[type[Rule]]:
+        from asynclint.engine import enabled_rules
+
+        return enabled_rules(self.config)
 
     @property
     def root(self) -> Path:
@@ -71,15 +79,15 @@ def _run(
     jobs: int | None = None,
     cache_dir: Path | None = None,
 ) -> _Run:
-    rules = enabled_rules(config)
     found = _discover(paths, config, force_exclude)
-    cwd = Path.cwd()
+    cwd = os.path.realpath(os.getcwd())
     result = CheckResult()
     for path, message in found.errors:
-        result.files.append(engine_error(display_path(path, cwd), message))
+        result.files.append(engine_error(display_path(path, Path(cwd)), message))
     root = config.root.resolve()
     files = [_source_file(path, root, cwd) for path in found.files]
-    if any(root == p.resolve() or root in p.resolve().parents for p in found.files):
+    whole = {Path(os.path.normpath(os.path.join(cwd, path))) for path in paths}
+    if any(not Path(f.relpath).is_absolute() for f in files) and not whole & {root, *root.parents}:
         # Checking part of a project: its other modules still say what their helpers do.
         requested = {file.relpath for file in files}
         for path in _discover([root], config, False).files:
@@ -87,8 +95,10 @@ def _run(
             if file.relpath not in requested:
                 files.append(file)
     cache = Cache.open(cache_dir, config) if cache_dir is not None else Cache.disabled()
-    results, index = analyse_project(files, config, rules, jobs=jobs or default_jobs(), cache=cache)
-    run = _Run(config, rules, index, result)
+    run = _Run(config, ProjectIndex(), result)
+    results, run.index = analyse_project(
+        files, config, lambda: run.rules, jobs=jobs or default_jobs(), cache=cache
+    )
     for file, file_result in zip(files, results, strict=True):
         if not file.reported:
             continue
@@ -114,15 +124,25 @@ def _discover(paths: Sequence[Path], config: Config, force_exclude: bool) -> Dis
     )
 
 
-def _source_file(path: Path, root: Path, cwd: Path, *, reported: bool = True) -> SourceFile:
-    resolved = path.resolve()
-    return SourceFile(
-        path,
-        display_path(path, cwd),
-        project_module_name(resolved, root),
-        _relative_to_root(resolved, root),
-        reported,
-    )
+def _source_file(path: Path, root: Path, cwd: str, *, reported: bool = True) -> SourceFile:
+    """`path` as the run names it. Symlinks inside the project keep the name they have there;
+    strings, not Path methods: this runs for every file of the project on every run."""
+    absolute = os.path.normpath(os.path.join(cwd, path))
+    prefix = os.path.join(str(root), "")
+    if not absolute.startswith(prefix):
+        absolute = os.path.realpath(absolute)  # outside the root, or reached through a link
+    if absolute.startswith(prefix):
+        relpath = absolute[len(prefix) :].replace(os.sep, "/")
+        parts = relpath.split("/")
+        parts[-1] = parts[-1].rpartition(".")[0] or parts[-1]
+        if parts[-1] == "__init__":
+            parts.pop()
+        module_name = ".".join(parts) or _module_name_for(Path(absolute))
+    else:
+        relpath = Path(absolute).as_posix()
+        module_name = _module_name_for(Path(absolute))
+    display = display_path(path, Path(cwd)) if path.is_absolute() else str(path)
+    return SourceFile(path, display, module_name, relpath, reported)
 
 
 @dataclass
@@ -155,6 +175,8 @@ def fix_paths(
     for position, (path, module_name, found) in enumerate(run.checked):
         if not any(d.fix_applicability in allowed for d in found.diagnostics):
             continue
+        from asynclint.engine import fix_file
+
         rules = run.rules_for(path)
         before = path.read_bytes()
         outcome = fix_file(
@@ -177,16 +199,17 @@ def fix_paths(
     return changed, run.result
 
 
-def project_module_name(path: Path, root: Path) -> str:
-    """`backend.app.db` for backend/app/db.py under the project root (both paths resolved)."""
-    try:
-        relative = path.relative_to(root)
-    except ValueError:
-        return module_name_for(path)
-    parts = [*relative.parent.parts, relative.stem] if relative.name else []
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts) or module_name_for(path)
+def _module_name_for(path: Path) -> str:
+    from asynclint.engine import module_name_for
+
+    return module_name_for(path)
+
+
+def check_source(*args: Any, **kwargs: Any) -> FileResult:
+    """Check one file's bytes (see asynclint.engine.check_source)."""
+    from asynclint.engine import check_source as check
+
+    return check(*args, **kwargs)
 
 
 def _relative_to_root(path: Path, root: Path) -> str:

@@ -14,6 +14,7 @@ never see a torn pack; the last writer wins, which costs the other run's new ent
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import pickle
 import sys
@@ -133,21 +134,20 @@ class Cache:
 
 def fingerprint(config: Config) -> str:
     """A hash of what a file's analysis depends on besides its bytes: the settings, the
-    Python and LibCST versions, and asynclint's own code (its version alone would not
-    change while it is being developed)."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr(astuple(config)).encode())
+    Python and LibCST builds, and asynclint's own code (its version alone would not change
+    while it is being developed). Read from the files' sizes and times, without importing."""
+    digest = hashlib.blake2b(repr(astuple(config)).encode(), digest_size=16)
     digest.update(sys.version.encode())
-    package = Path(__file__).resolve().parent
-    for source in sorted(package.rglob("*.py")):
-        stat = source.stat()
-        digest.update(f"{source.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    try:
-        from importlib.metadata import version
-
-        digest.update(version("libcst").encode())
-    except Exception:  # pragma: no cover - libcst installed without metadata
-        pass
+    package = os.path.dirname(os.path.abspath(__file__))
+    for folder, _, names in sorted(os.walk(package)):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(folder, name))
+                digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    spec = importlib.util.find_spec("libcst")
+    if spec is not None and spec.origin:
+        stat = os.stat(spec.origin)
+        digest.update(f"{spec.origin}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 

@@ -244,8 +244,6 @@ def _run(
         sys.exit(EXIT_ERROR)
     if diff:
         sys.exit(EXIT_FINDINGS if fixed else EXIT_CLEAN)
-    from asynclint.engine import enabled_rules
-
     if write_baseline is not None:
         _write_baseline(write_baseline, diagnostics, config)
     diagnostics, hidden = _without_baseline(diagnostics, recorded, config)
@@ -257,7 +255,7 @@ def _run(
         sys.stdout,
         color=_use_color(sys.stdout),
         statistics=statistics,
-        rules=enabled_rules(config) if output_format == "sarif" else None,
+        rules=_enabled_rules(config) if output_format == "sarif" else None,
         root=config.root,
     )
     stream = sys.stdout if output_format == "text" else sys.stderr
@@ -268,6 +266,12 @@ def _run(
     if failed:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _enabled_rules(config: Config) -> list[Any]:
+    from asynclint.engine import enabled_rules
+
+    return enabled_rules(config)
 
 
 def _fix(

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from asynclint.semantic.summary import ModuleSummary
 
 
 @dataclass(frozen=True, order=True)
@@ -64,3 +68,14 @@ class CheckResult:
     @property
     def files_checked(self) -> int:
         return len(self.files)
+
+
+@dataclass
+class Analysis:
+    """What analysing one file gives a project run: its findings, what it tells the other
+    modules, and the qualified names it asked the project index about (its findings depend on
+    the answers). Plain data: it crosses process boundaries and goes into the cache."""
+
+    result: FileResult
+    summary: ModuleSummary | None = None
+    asked: frozenset[tuple[str, str]] = frozenset()

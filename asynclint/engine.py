@@ -17,7 +17,7 @@ from pathlib import Path
 import libcst as cst
 
 from asynclint.config import Config
-from asynclint.diagnostic import Diagnostic, FileResult, Location
+from asynclint.diagnostic import Analysis, Diagnostic, FileResult, Location
 from asynclint.fix import Fix, apply_fixes
 from asynclint.positions import ParentOf, enclosing_scope, locate
 from asynclint.rule import Report, Rule
@@ -349,17 +349,6 @@ def _parse_isolated(source: bytes) -> tuple | None:
     if done.returncode != 0:
         return ("crash", f"The parser failed (exit code {done.returncode})")
     return None
-
-
-@dataclass
-class Analysis:
-    """What analysing one file gives a project run: its findings, what it tells the other
-    modules, and the qualified names it asked the project index about (its findings depend on
-    the answers). Plain data: it crosses process boundaries and goes into the cache."""
-
-    result: FileResult
-    summary: ModuleSummary | None = None
-    asked: frozenset[tuple[str, str]] = frozenset()
 
 
 def engine_error(filename: str, detail: str) -> FileResult:

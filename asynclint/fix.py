@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from asynclint.semantic.walker import code_children
 
@@ -74,6 +72,10 @@ class _Replace(cst.CSTTransformer):
 
 def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:
     """`module` with the (non-overlapping) fixes applied and their imports settled."""
+    # LibCST's codemod package loads its matchers (half a second): only when fixing.
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
     module = module.visit(_Replace(fixes))
     module = _add_module_statements(module, [s for f in fixes for s in f.module_statements])
     context = CodemodContext()

@@ -18,13 +18,15 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from asynclint.cache import Cache, Entry, answers_digest, file_key
 from asynclint.config import Config
-from asynclint.diagnostic import FileResult
-from asynclint.engine import Analysis, analyse_file, engine_error
-from asynclint.rule import Rule
-from asynclint.semantic.project import ModuleSummary, ProjectIndex, answers
+from asynclint.diagnostic import Analysis, FileResult
+from asynclint.semantic.summary import ProjectIndex, answers
+
+if TYPE_CHECKING:
+    from asynclint.rule import Rule
 
 #: Below this many files to analyse, starting worker processes costs more than it saves.
 MIN_POOLED = 16
@@ -57,13 +59,14 @@ def default_jobs() -> int:
 def analyse_project(
     files: Sequence[SourceFile],
     config: Config,
-    rules: list[type[Rule]],
+    rules: Callable[[], list[type[Rule]]],
     *,
     jobs: int,
     cache: Cache,
 ) -> tuple[list[FileResult], ProjectIndex]:
     """The findings of each file (in order; those not reported get an empty result) and the
-    project index made of every file's summary."""
+    project index made of every file's summary. `rules` gives the rules to run, asked only
+    when a file has to be analysed (loading them loads the parser)."""
     entries: list[Entry | None] = [None] * len(files)
     results: list[FileResult | None] = [None] * len(files)
     sources: dict[int, bytes] = {}
@@ -92,9 +95,8 @@ def analyse_project(
 
     segments = {part for file in files for part in file.module_name.split(".")}
     index = ProjectIndex(
-        _kept(entry.analysis.summary, segments, files[position].module_name)
-        for position, entry in enumerate(entries)
-        if entry is not None
+        (entry.analysis.summary for entry in entries if entry and entry.analysis.summary),
+        segments,
     )
 
     again: list[_Job] = []
@@ -130,13 +132,22 @@ def analyse_project(
     return found, index
 
 
-def _kept(summary: ModuleSummary | None, segments: set[str], module_name: str) -> ModuleSummary:
-    return summary.library_types_only(segments) if summary else ModuleSummary(module_name)
-
-
 # -- the two phases, as run in a worker (or in this process) ---------------------------------
 
-_State = tuple[Config, list[type[Rule]], ProjectIndex | None]
+
+def analyse_file(source: bytes, filename: str, config: Config, **options: Any) -> Analysis:
+    from asynclint.engine import analyse_file as analyse
+
+    return analyse(source, filename, config, **options)
+
+
+def engine_error(filename: str, detail: str) -> FileResult:
+    from asynclint.engine import engine_error as error
+
+    return error(filename, detail)
+
+
+_State = tuple[Config, "list[type[Rule]]", "ProjectIndex | None"]
 _state: _State | None = None
 
 
@@ -178,11 +189,16 @@ def _second_phase(job: _Job) -> Analysis:
 
 
 def _run(
-    jobs: list[_Job], work: Callable[[_Job], Analysis], state: _State, processes: int
+    jobs: list[_Job],
+    work: Callable[[_Job], Analysis],
+    setting: tuple[Config, Callable[[], list[type[Rule]]], ProjectIndex | None],
+    processes: int,
 ) -> list[tuple[_Job, Analysis]]:
     """Each job's analysis, in this process or over a pool of `processes` workers."""
     if not jobs:
         return []
+    config, rules, index = setting
+    state: _State = (config, rules(), index)
     if processes <= 1 or len(jobs) < MIN_POOLED:
         saved, threshold = _state, gc.get_threshold()
         _set_state(*state)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.semantic.scopes import BindingKind, ScopeKind
+from asynclint.semantic.summary import FunctionFacts
 from asynclint.semantic.walker import dotted_name
 
 if TYPE_CHECKING:
@@ -27,20 +28,6 @@ ASYNC_TWINS = {
     "sqlalchemy.orm.Session": "sqlalchemy.ext.asyncio.AsyncSession",
     "redis.Redis": "redis.asyncio.Redis",
 }
-
-
-@dataclass(frozen=True)
-class FunctionFacts:
-    """What one function does, as far as ASL106 cares."""
-
-    is_async: bool
-    #: The first blocking call it makes itself: (qualified callee, line).
-    blocking: tuple[str, int] | None = None
-    #: That call's receiver is one of the function's parameters (`db.query` with `db: Session`):
-    #: its type is what the annotation claims, which a caller may contradict.
-    on_param: bool = False
-    #: The project functions it calls: (as written, `fetch_rates`; key, `app.rates.fetch_rates`).
-    calls: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

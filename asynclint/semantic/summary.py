@@ -1,0 +1,206 @@
+"""What one module tells the others, and the index of a project's modules.
+
+Plain data and lookups only (no LibCST): a run whose files are all in the cache reads these
+back without loading the parser.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from asynclint.semantic.tables import ATTRIBUTES, CANONICAL, KNOWN_INSTANCES, RETURNS
+
+_EMPTY: frozenset[str] = frozenset()
+#: Packages the tables know about: their types are kept even if the project has a module of
+#: the same name (an `app/redis.py` does not hide `redis.Redis`).
+LIBRARY_ROOTS = frozenset(
+    name.split(".", 1)[0]
+    for table in (ATTRIBUTES, CANONICAL, KNOWN_INSTANCES, RETURNS)
+    for pair in table.items()
+    for name in pair
+)
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """What one function does, as far as ASL106 cares."""
+
+    is_async: bool
+    #: The first blocking call it makes itself: (qualified callee, line).
+    blocking: tuple[str, int] | None = None
+    #: That call's receiver is one of the function's parameters (`db.query` with `db: Session`):
+    #: its type is what the annotation claims, which a caller may contradict.
+    on_param: bool = False
+    #: The project functions it calls: (as written, `fetch_rates`; key, `app.rates.fetch_rates`).
+    calls: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class ModuleSummary:
+    module: str
+    #: Module-level name -> the classes of the instance it holds (`redis_client = Redis()`).
+    values: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Function name -> what calling it (or injecting it with Depends) gives.
+    results: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Annotation alias -> what a parameter annotated with it receives (`SessionDep`).
+    param_types: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Name -> the qualified name it was imported from (`from .session import get_db`).
+    reexports: dict[str, str] = field(default_factory=dict)
+    #: "f" / "C.m" -> what the sync function does that may block (ASL106).
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)
+    #: The file, as messages name it.
+    filename: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.values or self.results or self.param_types or self.reexports or self.functions
+        )
+
+
+def _suffixes(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[start:]) for start in range(len(parts))]
+
+
+#: Roots no project module is taken to have: the standard library and the packages the tables
+#: know. What a call to anything else resolves to may be a project function (ASL106).
+_NOT_PROJECT = frozenset(sys.stdlib_module_names) | {"builtins", "__future__"} | LIBRARY_ROOTS
+
+
+def may_be_project(qname: str) -> bool:
+    """`qname` may name a function of the project (`app.crud.get_user`), not of the standard
+    library or a known package. Decided from the name alone, so that what a file's analysis
+    records does not depend on which other files there are."""
+    return qname.split(".", 1)[0] not in _NOT_PROJECT
+
+
+#: A project function's facts, its file (as messages name it) and its module.
+Found = tuple[FunctionFacts, str, str]
+#: Everything the index says about one qualified name (what a file's findings may depend on).
+Answer = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], Found | None]
+NO_ANSWER: Answer = ((), (), (), None)
+
+
+class ProjectIndex:
+    """Summaries of every module of the project.
+
+    Modules are named from the project root (`backend.app.db`), while imports name them from
+    wherever the app runs (`app.db`): a module is found by its name or any dotted suffix of it,
+    when that suffix is unique.
+    """
+
+    def __init__(
+        self, summaries: Iterable[ModuleSummary] = (), project_roots: Iterable[str] = ()
+    ) -> None:
+        self.by_suffix: dict[str, list[ModuleSummary]] = {}
+        #: The names the project's modules are made of (`app`, `db`): what functions and
+        #: aliases give is told only when it is not one of the project's own classes. No rule
+        #: asks about those across modules, and every answer makes the files that asked for it
+        #: run a second time. Module-level instances keep them (`cache = RedisCache()`):
+        #: ASL106 follows their methods.
+        self.project_roots = frozenset(project_roots)
+        for summary in summaries:
+            self.add(summary)
+
+    def add(self, summary: ModuleSummary) -> None:
+        if summary:
+            for suffix in _suffixes(summary.module):
+                self.by_suffix.setdefault(suffix, []).append(summary)
+
+    def _module(self, name: str, near: str) -> ModuleSummary | None:
+        """The module `name` names, seen from module `near`: the only one with that name or
+        dotted suffix, else the one sharing the most leading packages with `near` (in a
+        monorepo, `app.db` of the service that imports it)."""
+        found = self.by_suffix.get(name)
+        if not found:
+            return None
+        if len(found) == 1:
+            return found[0]
+        shared = [_shared_prefix(summary.module, near) for summary in found]
+        best = max(shared)
+        return found[shared.index(best)] if best and shared.count(best) == 1 else None
+
+    def _lookup(self, qname: str, near: str) -> tuple[ModuleSummary, str] | None:
+        for _ in range(6):  # follow re-exports, a few hops at most
+            module, _, name = qname.rpartition(".")
+            summary = self._module(module, near)
+            if summary is None:
+                return None
+            target = summary.reexports.get(name)
+            if target is None:
+                return summary, name
+            qname, near = target, summary.module
+        return None
+
+    def answer(self, qname: str, near: str) -> Answer:
+        """All the index says about `qname` asked from module `near`, in a form that compares
+        and hashes stably."""
+        found = (
+            tuple(sorted(self.value_types(qname, near))),
+            tuple(sorted(self.result_types(qname, near))),
+            tuple(sorted(self.alias_param_types(qname, near))),
+            self.function(qname, near),
+        )
+        return NO_ANSWER if found == NO_ANSWER else found
+
+    def holds(self, qname: str) -> bool:
+        """`qname` may name something in a module of the project (`app.crud.get_user`)."""
+        return may_be_project(qname)
+
+    def function(self, qname: str, near: str) -> Found | None:
+        """The facts of a project function or method, its file and module: `app.crud.get_user`,
+        `app.services.UserService.get` (also through re-exports)."""
+        found = self._lookup(qname, near)
+        if found is not None and found[1] in found[0].functions:
+            summary = found[0]
+            return summary.functions[found[1]], summary.filename, summary.module
+        owner, _, method = qname.rpartition(".")
+        found = self._lookup(owner, near)
+        if found is not None:
+            summary = found[0]
+            facts = summary.functions.get(f"{found[1]}.{method}")
+            if facts is not None:
+                return facts, summary.filename, summary.module
+        return None
+
+    def value_types(self, qname: str, near: str) -> frozenset[str]:
+        found = self._lookup(qname, near)
+        return found[0].values.get(found[1], _EMPTY) if found else _EMPTY
+
+    def result_types(self, qname: str, near: str) -> frozenset[str]:
+        found = self._lookup(qname, near)
+        return self._library(found[0].results.get(found[1], _EMPTY) if found else _EMPTY)
+
+    def alias_param_types(self, qname: str, near: str) -> frozenset[str]:
+        found = self._lookup(qname, near)
+        return self._library(found[0].param_types.get(found[1], _EMPTY) if found else _EMPTY)
+
+    def _library(self, types: frozenset[str]) -> frozenset[str]:
+        if not types:
+            return types
+        return frozenset(
+            t
+            for t in types
+            if t.split(".", 1)[0] in LIBRARY_ROOTS or t.split(".", 1)[0] not in self.project_roots
+        )
+
+
+def answers(
+    index: ProjectIndex, asked: Iterable[tuple[str, str]]
+) -> tuple[tuple[str, str, Answer], ...]:
+    """The index's answers to what a file asked ((name, asked from module) pairs), for those
+    it has something to say on."""
+    found = ((qname, near, index.answer(qname, near)) for qname, near in sorted(asked))
+    return tuple(item for item in found if item[2] != NO_ANSWER)
+
+
+def _shared_prefix(module: str, other: str) -> int:
+    """How many leading packages two dotted module names share."""
+    shared = 0
+    for mine, theirs in zip(module.split("."), other.split("."), strict=False):
+        if mine != theirs:
+            break
+        shared += 1
+    return shared
