@@ -13,7 +13,7 @@ from asynclint.cache import Cache
 from asynclint.config import Config
 from asynclint.diagnostic import CheckResult, FileResult
 from asynclint.files import Discovery, discover
-from asynclint.runner import SourceFile, analyse_project, default_jobs, engine_error
+from asynclint.runner import Progress, SourceFile, analyse_project, default_jobs, engine_error
 from asynclint.semantic.summary import ProjectIndex
 
 if TYPE_CHECKING:
@@ -37,13 +37,14 @@ def check_paths(
     force_exclude: bool = False,
     jobs: int | None = None,
     cache_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> CheckResult:
     """Discover the files under `paths` and check each; one bad file never stops the run.
 
     `jobs` processes analyse the files (default: one per core); with `cache_dir`, what each
-    file gave is kept there for the next run.
+    file gave is kept there for the next run; `progress` is told how far the run has come.
     """
-    return _run(paths, config or Config(), force_exclude, jobs, cache_dir).result
+    return _run(paths, config or Config(), force_exclude, jobs, cache_dir, progress).result
 
 
 @dataclass
@@ -78,6 +79,7 @@ def _run(
     force_exclude: bool,
     jobs: int | None = None,
     cache_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> _Run:
     found = _discover(paths, config, force_exclude)
     cwd = os.path.realpath(os.getcwd())
@@ -97,7 +99,12 @@ def _run(
     cache = Cache.open(cache_dir, config) if cache_dir is not None else Cache.disabled()
     run = _Run(config, ProjectIndex(), result)
     results, run.index = analyse_project(
-        files, config, lambda: run.rules, jobs=jobs or default_jobs(), cache=cache
+        files,
+        config,
+        lambda: run.rules,
+        jobs=jobs or default_jobs(),
+        cache=cache,
+        progress=progress,
     )
     for file, file_result in zip(files, results, strict=True):
         if not file.reported:
@@ -165,11 +172,12 @@ def fix_paths(
     force_exclude: bool = False,
     jobs: int | None = None,
     cache_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> tuple[list[FixedFile], CheckResult]:
     """Fix what can be fixed under `paths` (nothing is written here): the files changed or
     that failed, and the findings left once the fixes are made."""
     config = config or Config()
-    run = _run(paths, config, force_exclude, jobs, cache_dir)
+    run = _run(paths, config, force_exclude, jobs, cache_dir, progress)
     allowed = {"safe", "unsafe"} if unsafe else {"safe"}
     changed: list[FixedFile] = []
     for position, (path, module_name, found) in enumerate(run.checked):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from asynclint import __version__
+from asynclint import __version__, progress
 from asynclint.cache import CACHE_DIR_NAME
 from asynclint.config import Config, ConfigError, find_pyproject, load_config, parse_selectors
 
@@ -222,12 +222,14 @@ def _run(
         baseline=baseline,
     )
     recorded = None if write_baseline else _read_baseline(config)
+    bar = progress.ProgressBar(sys.stderr) if progress.wanted(sys.stderr) else None
     if paths == (Path("-"),):
         _stdin(config, fixing, unsafe_fixes, diff, stdin_filename or "-", exit_zero, recorded)
     run = {
         "force_exclude": force_exclude,
         "jobs": jobs,
         "cache_dir": None if no_cache else cache_dir or config.root / CACHE_DIR_NAME,
+        "progress": bar,
     }
     try:
         if fixing:
@@ -242,6 +244,9 @@ def _run(
     except ValueError as error:  # an invalid exclude pattern
         click.echo(f"asynclint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
+    finally:
+        if bar is not None:
+            bar.close()
     if diff:
         sys.exit(EXIT_FINDINGS if fixed else EXIT_CLEAN)
     if write_baseline is not None:

@@ -63,6 +63,7 @@ def analyse_project(
     *,
     jobs: int,
     cache: Cache,
+    progress: Progress | None = None,
 ) -> tuple[list[FileResult], ProjectIndex]:
     """The findings of each file (in order; those not reported get an empty result) and the
     project index made of every file's summary. `rules` gives the rules to run, asked only
@@ -86,7 +87,9 @@ def analyse_project(
         if entry is None:
             todo.append(_Job(position, sources[position], file.filename, file.module_name))
         entries[position] = entry
-    for job, analysis in _run(todo, _first_phase, (config, rules, None), jobs):
+    tick = _ticker(progress, len(files))
+    tick(len(files) - len(todo))  # the files the cache answered
+    for job, analysis in _run(todo, _first_phase, (config, rules, None), jobs, tick):
         key = file_key(job.source, job.filename, job.module_name)
         entries[job.position] = Entry(key, analysis)
     for position, entry in enumerate(entries):
@@ -121,7 +124,8 @@ def analyse_project(
                 continue
         file = files[position]
         again.append(_Job(position, source, file.filename, file.module_name))
-    for job, analysis in _run(again, _second_phase, (config, rules, index), jobs):
+    tick = _ticker(progress, len(again), "Checking with the project's answers")
+    for job, analysis in _run(again, _second_phase, (config, rules, index), jobs, tick):
         entry = entries[job.position]
         assert entry is not None
         entry.checked = (answers_digest(answers(index, analysis.asked)), analysis)
@@ -130,6 +134,24 @@ def analyse_project(
     cache.save()
     found = [r or FileResult(f.filename) for r, f in zip(results, files, strict=True)]
     return found, index
+
+
+#: Told how far a run has come: files done, files in all, what is being done.
+Progress = Callable[[int, int, str], None]
+
+
+def _ticker(
+    progress: Progress | None, total: int, doing: str = "Analysing"
+) -> Callable[[int], None]:
+    done = 0
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total, doing)
+
+    return tick
 
 
 # -- the two phases, as run in a worker (or in this process) ---------------------------------
@@ -193,6 +215,7 @@ def _run(
     work: Callable[[_Job], Analysis],
     setting: tuple[Config, Callable[[], list[type[Rule]]], ProjectIndex | None],
     processes: int,
+    tick: Callable[[int], None],
 ) -> list[tuple[_Job, Analysis]]:
     """Each job's analysis, in this process or over a pool of `processes` workers."""
     if not jobs:
@@ -203,7 +226,11 @@ def _run(
         saved, threshold = _state, gc.get_threshold()
         _set_state(*state)
         try:
-            return [(job, work(job)) for job in jobs]
+            done = []
+            for job in jobs:
+                done.append((job, work(job)))
+                tick(1)
+            return done
         finally:
             _restore(saved)
             gc.set_threshold(*threshold)
@@ -211,15 +238,16 @@ def _run(
     remaining = sorted(jobs, key=lambda job: -len(job.source))
     done: list[tuple[_Job, Analysis]] = []
     for _attempt in range(2):
-        remaining = _pooled(remaining, work, state, processes, done)
+        remaining = _pooled(remaining, work, state, processes, done, tick)
         if not remaining:
             return done
     # A worker died twice: analyse the rest one process each, so a crash costs only its file.
     for job in remaining:
-        if not _pooled([job], work, state, 1, done):
+        if not _pooled([job], work, state, 1, done, tick):
             continue
         detail = "The analysis of this file crashed its worker process (probably the parser)"
         done.append((job, Analysis(engine_error(job.filename, detail))))
+        tick(1)
     return done
 
 
@@ -229,6 +257,7 @@ def _pooled(
     state: _State,
     processes: int,
     done: list[tuple[_Job, Analysis]],
+    tick: Callable[[int], None],
 ) -> list[_Job]:
     """Run `jobs` over a fresh pool, adding the analyses to `done`; the jobs a dead worker
     took down with it are returned."""
@@ -245,6 +274,7 @@ def _pooled(
         for job, future in futures:
             try:
                 done.append((job, future.result()))
+                tick(1)
             except BrokenProcessPool:
                 lost.append(job)
     return lost

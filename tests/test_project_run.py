@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from asynclint import runner
+from asynclint import progress, runner
 from asynclint.api import check_paths
 from asynclint.cli import main
 from asynclint.config import Config
@@ -217,3 +218,39 @@ def test_cache_flags(tmp_path: Path, monkeypatch, flag: list[str]) -> None:
     assert result.exit_code == 1, result.output
     assert not (root / ".asynclint_cache").exists()
     assert (root / "elsewhere").is_dir() == (flag[0] == "--cache-dir")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch) -> None:
+    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "TF_BUILD", "JENKINS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert progress.wanted(_Terminal())
+    assert not progress.wanted(io.StringIO())  # piped
+    monkeypatch.setenv("CI", "true")
+    assert not progress.wanted(_Terminal())
+
+
+def test_progress_bar_waits_a_moment_then_follows_the_run(tmp_path: Path) -> None:
+    root = _project(tmp_path / "shop", extra=3)
+    quick, slow = _Terminal(), _Terminal()
+    seen: list[tuple[int, int, str]] = []
+    bar = progress.ProgressBar(slow, delay=0)
+
+    def follow(done: int, total: int, doing: str) -> None:
+        seen.append((done, total, doing))
+        bar(done, total, doing)
+
+    check_paths([root], Config(root=root), jobs=1, progress=follow)
+    bar.close()
+    assert seen[-1][0] == seen[-1][1]  # every phase ends complete
+    assert [s[0] for s in seen if s[2] == "Analysing"][-1] == 6
+    assert "Analysing" in slow.getvalue()
+    waiting = progress.ProgressBar(quick, delay=60)
+    check_paths([root], Config(root=root), jobs=1, progress=waiting)
+    waiting.close()
+    assert quick.getvalue() == ""
