@@ -109,11 +109,10 @@ def _run(
     for file, file_result in zip(files, results, strict=True):
         if not file.reported:
             continue
-        ignored = config.ignored_for(file.relpath)
-        if ignored:
-            file_result.diagnostics = [
-                d for d in file_result.diagnostics if not d.code.startswith(tuple(ignored))
-            ]
+        ignored = tuple(config.ignored_for(file.relpath))
+        if ignored:  # a new result: the cache holds the one it was given
+            kept = [d for d in file_result.diagnostics if not d.code.startswith(ignored)]
+            file_result = FileResult(file_result.filename, kept, file_result.suppressed)
         result.files.append(file_result)
         run.checked.append((file.path, file.module_name, file_result))
     return run

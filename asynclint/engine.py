@@ -23,7 +23,7 @@ from asynclint.positions import ParentOf, enclosing_scope, locate
 from asynclint.rule import Report, Rule
 from asynclint.rules import load_rules
 from asynclint.semantic.model import SemanticModel
-from asynclint.semantic.project import ModuleSummary, ProjectIndex
+from asynclint.semantic.project import SUMMARY_NODES, ModuleSummary, ProjectIndex
 from asynclint.semantic.project import summarize as summarize_module
 from asynclint.suppress import UNUSED_NOQA, parse_suppressions, unused_directives
 
@@ -178,7 +178,8 @@ class _Checker:
             self.report_unused_noqa(rules)
             return
         try:
-            model, reports = self.analyse(self.module, active, project)
+            collect = SUMMARY_NODES if summarize else ()
+            model, reports = self.analyse(self.module, active, project, collect)
             if summarize:
                 lines = None  # function facts only for rules that follow calls across modules
                 if any(r.follows_functions for r in rules):
@@ -200,9 +201,13 @@ class _Checker:
             )
 
     def analyse(
-        self, module: cst.Module, rules: Sequence[type[Rule]], project: ProjectIndex | None
+        self,
+        module: cst.Module,
+        rules: Sequence[type[Rule]],
+        project: ProjectIndex | None,
+        collect: Sequence[type] = (),
     ) -> tuple[SemanticModel, list[Report]]:
-        visits: dict[type, list] = {}
+        visits: dict[type, list] = {node_type: [] for node_type in collect}
         for rule_class in rules:
             for type_name in rule_class.visited_types():
                 visits.setdefault(getattr(cst, type_name), [])

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from asynclint.cache import Cache, Entry, answers_digest, file_key
 from asynclint.config import Config
 from asynclint.diagnostic import Analysis, FileResult
+from asynclint.semantic.reach import Reach
 from asynclint.semantic.summary import ProjectIndex, answers
 
 if TYPE_CHECKING:
@@ -132,7 +133,15 @@ def analyse_project(
         cache.touched()
         results[job.position] = analysis.result
     cache.save()
-    found = [r or FileResult(f.filename) for r, f in zip(results, files, strict=True)]
+    reach = Reach(entry.analysis.summary for entry in entries if entry and entry.analysis.summary)
+    found = []
+    for result, file in zip(results, files, strict=True):
+        if result is None:
+            result = FileResult(file.filename)
+        kept = reach.keep(file.module_name, result.diagnostics)
+        if len(kept) != len(result.diagnostics):  # a copy: the cache holds the original
+            result = FileResult(result.filename, kept, result.suppressed)
+        found.append(result)
     return found, index
 
 

@@ -254,3 +254,67 @@ def test_progress_bar_waits_a_moment_then_follows_the_run(tmp_path: Path) -> Non
     check_paths([root], Config(root=root), jobs=1, progress=waiting)
     waiting.close()
     assert quick.getvalue() == ""
+
+
+N_PLUS_ONE = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def owners(db: AsyncSession, ids: list[int]):
+    return [await db.get(Owner, i) for i in ids]
+
+
+class Reports:
+    async def owners(self, db: AsyncSession, ids: list[int]):
+        return [await db.get(Owner, i) for i in ids]
+"""
+
+MAIN = """\
+from fastapi import FastAPI
+
+from app import crud
+
+app = FastAPI()
+
+
+@app.get("/owners")
+async def list_owners(ids: list[int]):
+    return await crud.owners(None, ids)
+"""
+
+
+def _reach_project(root: Path) -> Path:
+    root.mkdir()
+    app = root / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "main.py").write_text(MAIN)
+    (app / "crud.py").write_text(N_PLUS_ONE)
+    (app / "orphan.py").write_text(N_PLUS_ONE)  # nothing imports it
+    return root
+
+
+def test_n_plus_one_only_where_code_can_run(tmp_path: Path) -> None:
+    root = _reach_project(tmp_path / "shop")
+    found = check_paths([root], Config(root=root)).diagnostics
+    where = sorted((Path(d.filename).name, d.location.row, d.code) for d in found)
+    # crud.owners is called; class Reports is used nowhere; orphan.py is imported by nothing.
+    assert where == [("crud.py", 5, "ASL301")]
+    (root / "app" / "jobs.py").write_text(
+        "from app.crud import Reports\nfrom app import orphan\n\nreports = Reports()\n"
+    )
+    found = check_paths([root], Config(root=root)).diagnostics
+    assert sorted((Path(d.filename).name, d.location.row) for d in found) == [
+        ("crud.py", 5),
+        ("crud.py", 10),
+        ("orphan.py", 5),
+        ("orphan.py", 10),  # judged by names: another module uses a `Reports`
+    ]
+
+
+def test_a_folder_of_scripts_is_judged_by_names_only(tmp_path: Path) -> None:
+    root = tmp_path / "scripts"
+    root.mkdir()
+    (root / "backfill.py").write_text(N_PLUS_ONE + "\n\nasyncio.run(owners(db, ids))\n")
+    found = check_paths([root], Config(root=root)).diagnostics
+    assert [(d.location.row, d.code) for d in found] == [(5, "ASL301")]

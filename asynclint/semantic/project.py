@@ -24,6 +24,7 @@ from asynclint.semantic.summary import (
     answers,
     may_be_project,
 )
+from asynclint.semantic.walker import dotted_name, resolve_relative
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -49,6 +50,7 @@ def summarize(
     from asynclint.semantic import origins
 
     summary = ModuleSummary(model.module_name, filename=filename)
+    _reach_facts(model, summary)
     if lines is not None:
         summary.functions = model.helpers.local.facts(lines)
     scope = model.module_scope
@@ -73,3 +75,56 @@ def summarize(
             if held:
                 summary.values[name] = held
     return summary
+
+
+#: Node types the summary reads besides those the rules ask for.
+SUMMARY_NODES = (cst.Name, cst.Import, cst.ImportFrom)
+_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
+
+
+def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
+    """What tells whether the module's code can run: what it imports and reads, which of its
+    definitions are registered by decorators, and whether it starts an app or a script."""
+    imports: set[str] = set()
+    for node in model.nodes(cst.Import):
+        for alias in node.names:  # type: ignore[attr-defined]
+            name = dotted_name(alias.name)
+            if name:
+                imports.add(name)
+    for node in model.nodes(cst.ImportFrom):
+        base = dotted_name(node.module) if node.module is not None else ""  # type: ignore[attr-defined]
+        if node.relative:  # type: ignore[attr-defined]
+            base = resolve_relative(model.module_name, len(node.relative), base or "")  # type: ignore[attr-defined]
+        if not base:
+            continue
+        imports.add(base)
+        if not isinstance(node.names, cst.ImportStar):  # type: ignore[attr-defined]
+            for alias in node.names:  # type: ignore[attr-defined]
+                name = dotted_name(alias.name)
+                if name:
+                    imports.add(f"{base}.{name}")
+    summary.imports = frozenset(imports)
+    summary.names = frozenset(node.value for node in model.nodes(cst.Name))  # type: ignore[attr-defined]
+    decorated = set()
+    for statement in model.module.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.decorators:
+            decorated.add(statement.name.value)
+        elif isinstance(statement, cst.If) and _is_main_guard(statement.test):
+            summary.entry = True
+    summary.decorated = frozenset(decorated)
+    from asynclint.semantic import origins
+
+    for bindings in model.module_scope.bindings.values():
+        binding = bindings[0]
+        if len(bindings) == 1 and binding.kind is BindingKind.ASSIGN:
+            summary.entry = summary.entry or bool(origins.binding_types(model, binding) & _APPS)
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    """`__name__ == "__main__"` (either way round)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    sides = (test.left, test.comparisons[0].comparator)
+    return any(isinstance(s, cst.Name) and s.value == "__name__" for s in sides) and any(
+        isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__" for s in sides
+    )

@@ -52,6 +52,14 @@ class ModuleSummary:
     functions: dict[str, FunctionFacts] = field(default_factory=dict)
     #: The file, as messages name it.
     filename: str = ""
+    #: Every module it imports, anywhere in the file (`app.api.v1.seo`, `app.crud`).
+    imports: frozenset[str] = frozenset()
+    #: Every identifier its code reads (names and attributes; not the names of its defs).
+    names: frozenset[str] = frozenset()
+    #: Its module-level functions and classes that carry decorators (registered somewhere).
+    decorated: frozenset[str] = frozenset()
+    #: It starts something itself: builds the app, or runs under `__main__`.
+    entry: bool = False
 
     def __bool__(self) -> bool:
         return bool(
@@ -59,7 +67,7 @@ class ModuleSummary:
         )
 
 
-def _suffixes(module: str) -> list[str]:
+def module_suffixes(module: str) -> list[str]:
     parts = module.split(".")
     return [".".join(parts[start:]) for start in range(len(parts))]
 
@@ -106,7 +114,7 @@ class ProjectIndex:
 
     def add(self, summary: ModuleSummary) -> None:
         if summary:
-            for suffix in _suffixes(summary.module):
+            for suffix in module_suffixes(summary.module):
                 self.by_suffix.setdefault(suffix, []).append(summary)
 
     def _module(self, name: str, near: str) -> ModuleSummary | None:

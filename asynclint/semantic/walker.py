@@ -254,7 +254,7 @@ def _import(w: Walker, node: cst.Import, scope: Scope) -> bool:
 def _import_from(w: Walker, node: cst.ImportFrom, scope: Scope) -> bool:
     base = dotted_name(node.module) if node.module is not None else ""
     if node.relative:
-        base = _resolve_relative(w.module_name, len(node.relative), base or "")
+        base = resolve_relative(w.module_name, len(node.relative), base or "")
     if isinstance(node.names, cst.ImportStar) or base is None:
         return True
     for alias in node.names:
@@ -269,7 +269,7 @@ def _import_from(w: Walker, node: cst.ImportFrom, scope: Scope) -> bool:
     return True
 
 
-def _resolve_relative(module_name: str, level: int, rest: str) -> str:
+def resolve_relative(module_name: str, level: int, rest: str) -> str:
     package = module_name.split(".")
     package = package[: max(len(package) - level, 0)]
     parts = [*package, *([rest] if rest else [])]

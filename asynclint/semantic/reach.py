@@ -1,0 +1,64 @@
+"""Which code of a project can run at all.
+
+The rules about work repeated per item of a loop (N+1 queries, sequential awaits) judge a cost
+paid on every request; a function nothing calls, a class nothing uses, or a module nothing
+imports costs nothing, and reading such findings is what made users of earlier versions call
+them false alarms (orphaned services, routers never included). Their findings there are
+dropped. Judged from the summaries of the whole project, by names, so it errs towards keeping a
+finding: any use of a name anywhere counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from asynclint.diagnostic import Diagnostic
+from asynclint.semantic.summary import ModuleSummary, module_suffixes
+
+#: The rules whose findings are dropped in code nothing runs.
+REACHABLE_ONLY = frozenset({"ASL301", "ASL302"})
+#: Modules named like this are started from outside (uvicorn, celery, scripts, pytest).
+ENTRY_STEMS = frozenset(
+    {
+        "__init__", "__main__", "main", "app", "application", "asgi", "wsgi", "server",
+        "run", "manage", "cli", "worker", "workers", "tasks", "celery", "celery_app",
+        "conftest", "jobs", "scheduler", "lambda_function",
+    }
+)  # fmt: skip
+
+
+class Reach:
+    def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
+        self.summaries = {summary.module: summary for summary in summaries}
+        self.names: set[str] = set()
+        self.imported: set[str] = set()  # every module imported, and the packages above it
+        for summary in self.summaries.values():
+            self.names.update(summary.names)
+            for name in summary.imports:
+                parts = name.split(".")
+                self.imported.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+        suffixes = {s for module in self.summaries for s in module_suffixes(module)}
+        #: Modules are judged by their importers only where the project imports its own
+        #: modules (a folder of scripts imports none of the others).
+        self.judge_modules = bool(suffixes & self.imported)
+
+    def module_runs(self, module: str) -> bool:
+        summary = self.summaries.get(module)
+        if summary is None or summary.entry or module.rpartition(".")[2] in ENTRY_STEMS:
+            return True
+        return not self.judge_modules or any(s in self.imported for s in module_suffixes(module))
+
+    def can_run(self, module: str, scope: str) -> bool:
+        """Code in `scope` (`fetch`, `Service.load`, `<module>`) of `module` may run."""
+        if not self.module_runs(module):
+            return False
+        if not scope or scope == "<module>":
+            return True
+        top = scope.split(".", 1)[0]
+        summary = self.summaries[module]
+        return top in summary.decorated or top in self.names
+
+    def keep(self, module: str, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        return [
+            d for d in diagnostics if d.code not in REACHABLE_ONLY or self.can_run(module, d.scope)
+        ]
