@@ -40,6 +40,10 @@ class NPlusOneQuery(Rule):
     `fetch_one/fetch_all/execute`, plus the methods listed in the `extra-db-methods` setting.
     The receiver is recognised by its origin, never by its name.
 
+    In a project run, code nothing in the project can run is left alone: a module nothing
+    imports (and that builds no app and has no `__main__` block), or a module-level function or
+    class whose name nothing uses and no decorator registers.
+
     ## Why is this bad?
     One query per item costs one network round trip per item: a page of 100 orders that loads
     each customer separately makes 101 queries, and its latency grows with the data. One query

@@ -21,6 +21,10 @@ class SequentialAwaitInLoop(Rule):
     `get/post/put/patch/delete/head/options/request/send`) awaited inside a loop, or a
     comprehension, whose arguments change with each iteration.
 
+    In a project run, code nothing in the project can run is left alone: a module nothing
+    imports (and that builds no app and has no `__main__` block), or a module-level function or
+    class whose name nothing uses and no decorator registers.
+
     ## Why is this bad?
     Each `await` waits for one response before the next request is sent, so ten calls to a
     service that answers in 200 ms take two seconds. The requests are independent: sent
