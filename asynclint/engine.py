@@ -213,7 +213,8 @@ class _Checker:
                 visits.setdefault(getattr(cst, type_name), [])
             for node_type in rule_class.collects:
                 visits.setdefault(node_type, [])
-        model = SemanticModel(module, self.module_name, visits, project)
+        is_package = Path(self.filename).name.startswith("__init__.")
+        model = SemanticModel(module, self.module_name, visits, project, is_package)
         instances = [rule_class(model, self.config) for rule_class in rules]
         for instance in instances:
             for type_name, method in instance.visited_types().items():

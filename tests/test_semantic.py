@@ -37,6 +37,14 @@ def test_relative_imports_resolve_against_the_package() -> None:
     assert names["deps.x"] == {"pkg.app.deps.x"}
 
 
+def test_relative_imports_in_a_package_init_start_from_the_package() -> None:
+    source = "from .routes import router\nfrom ..db import get_db\nrouter.x()\nget_db()\n"
+    model = SemanticModel(cst.parse_module(source), "pkg.app", (), is_package=True)
+    names = call_names(model)
+    assert names["router.x"] == {"pkg.app.routes.router.x"}
+    assert names["get_db"] == {"pkg.db.get_db"}
+
+
 def test_parameters_and_locals_shadow_modules() -> None:
     model = model_of(
         "import requests\ndef f(requests):\n    requests.get()\n"

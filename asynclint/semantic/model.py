@@ -37,6 +37,7 @@ class SemanticModel:
         module_name: str,
         collect: Iterable[type],
         project: ProjectIndex | None = None,
+        is_package: bool = False,
     ) -> None:
         self.module = module
         self.module_name = module_name
@@ -44,7 +45,9 @@ class SemanticModel:
         #: Names imported from other modules whose types this file asked about, unanswered.
         #: The qualified names asked of the project index: what the findings may depend on.
         self.asked: set[tuple[str, str]] = set()  # (qualified name, asked from module)
-        result = Walker(module_name, {cst.Call, cst.FunctionDef, *collect}).walk(module)
+        self.is_package = is_package
+        collected = {cst.Call, cst.FunctionDef, *collect}
+        result = Walker(module_name, collected, is_package).walk(module)
         self.module_scope = result.module_scope
         self._scope_of = result.scope_of
         self._parent_of = result.parent_of

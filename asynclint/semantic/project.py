@@ -94,7 +94,8 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
     for node in model.nodes(cst.ImportFrom):
         base = dotted_name(node.module) if node.module is not None else ""  # type: ignore[attr-defined]
         if node.relative:  # type: ignore[attr-defined]
-            base = resolve_relative(model.module_name, len(node.relative), base or "")  # type: ignore[attr-defined]
+            level = len(node.relative)  # type: ignore[attr-defined]
+            base = resolve_relative(model.module_name, level, base or "", model.is_package)
         if not base:
             continue
         imports.add(base)

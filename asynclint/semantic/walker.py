@@ -85,8 +85,9 @@ class WalkResult:
 class Walker:
     """Builds scopes and bindings in one pass over the tree."""
 
-    def __init__(self, module_name: str, collect: Iterable[type]) -> None:
+    def __init__(self, module_name: str, collect: Iterable[type], is_package: bool = False) -> None:
         self.module_name = module_name
+        self.is_package = is_package  # the module is a package's `__init__`
         self.collect = frozenset(collect)
         self.scope_of: dict[int, Scope] = {}
         self.parent_of: dict[int, cst.CSTNode] = {}
@@ -254,7 +255,7 @@ def _import(w: Walker, node: cst.Import, scope: Scope) -> bool:
 def _import_from(w: Walker, node: cst.ImportFrom, scope: Scope) -> bool:
     base = dotted_name(node.module) if node.module is not None else ""
     if node.relative:
-        base = resolve_relative(w.module_name, len(node.relative), base or "")
+        base = resolve_relative(w.module_name, len(node.relative), base or "", w.is_package)
     if isinstance(node.names, cst.ImportStar) or base is None:
         return True
     for alias in node.names:
@@ -269,9 +270,11 @@ def _import_from(w: Walker, node: cst.ImportFrom, scope: Scope) -> bool:
     return True
 
 
-def resolve_relative(module_name: str, level: int, rest: str) -> str:
+def resolve_relative(module_name: str, level: int, rest: str, is_package: bool = False) -> str:
+    """`from ..x import y` in `module_name`: `app.x` from `app.api.routes` (a package's
+    `__init__` is named as the package: one level less to climb)."""
     package = module_name.split(".")
-    package = package[: max(len(package) - level, 0)]
+    package = package[: max(len(package) - level + is_package, 0)]
     parts = [*package, *([rest] if rest else [])]
     return ".".join(parts) if parts else "." * level + rest
 
