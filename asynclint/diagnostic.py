@@ -79,3 +79,5 @@ class Analysis:
     result: FileResult
     summary: ModuleSummary | None = None
     asked: frozenset[tuple[str, str]] = frozenset()
+    #: The digest of the answers the project index gave it (asynclint.cache.answers_digest).
+    answered: str = ""

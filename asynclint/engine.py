@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
@@ -179,14 +179,8 @@ class _Checker:
             return
         try:
             collect = SUMMARY_NODES if summarize else ()
-            model, reports = self.analyse(self.module, active, project, collect)
-            if summarize:
-                lines = None  # function facts only for rules that follow calls across modules
-                if any(r.follows_functions for r in rules):
-                    blocking = model.helpers.local.blocking_nodes()
-                    spans = locate(self.module, blocking, model.parent_of, self.text)
-                    lines = {key: span[0][0] for key, span in spans.items()}
-                self.summary = summarize_module(model, lines, self.filename)
+            prepare = (lambda model: self.summarize(model, rules)) if summarize else None
+            model, reports = self.analyse(self.module, active, project, collect, prepare)
             self.asked = frozenset(model.asked)
             if reports:
                 self.add_reports(self.module, reports, model.parent_of)
@@ -200,13 +194,27 @@ class _Checker:
                 "please report it",
             )
 
+    def summarize(self, model: SemanticModel, rules: Sequence[type[Rule]]) -> None:
+        """What this module tells the others, from this file alone (`model` knows no other
+        module yet): a pure function of the file's bytes, so it can be cached by them."""
+        assert self.module is not None
+        lines = None  # function facts only for rules that follow calls across modules
+        if any(r.follows_functions for r in rules):
+            blocking = model.helpers.local.blocking_nodes()
+            spans = locate(self.module, blocking, model.parent_of, self.text)
+            lines = {key: span[0][0] for key, span in spans.items()}
+        self.summary = summarize_module(model, lines, self.filename)
+
     def analyse(
         self,
         module: cst.Module,
         rules: Sequence[type[Rule]],
         project: ProjectIndex | None,
         collect: Sequence[type] = (),
+        prepare: Callable[[SemanticModel], None] | None = None,
     ) -> tuple[SemanticModel, list[Report]]:
+        """Run `rules` over `module`; `prepare` first reads the model as if no other module
+        were known, then the model learns what `project` knows."""
         visits: dict[type, list] = {node_type: [] for node_type in collect}
         for rule_class in rules:
             for type_name in rule_class.visited_types():
@@ -214,7 +222,11 @@ class _Checker:
             for node_type in rule_class.collects:
                 visits.setdefault(node_type, [])
         is_package = Path(self.filename).name.startswith("__init__.")
-        model = SemanticModel(module, self.module_name, visits, project, is_package)
+        known = ProjectIndex(project_roots=project.project_roots) if project else None
+        model = SemanticModel(module, self.module_name, visits, known, is_package)
+        if prepare is not None:
+            prepare(model)
+        model.learn(project)
         instances = [rule_class(model, self.config) for rule_class in rules]
         for instance in instances:
             for type_name, method in instance.visited_types().items():

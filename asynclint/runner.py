@@ -23,12 +23,15 @@ from typing import TYPE_CHECKING, Any
 from asynclint.cache import Cache, Entry, answers_digest, file_key
 from asynclint.config import Config
 from asynclint.diagnostic import Analysis, FileResult
+from asynclint.semantic.imports import waves
 from asynclint.semantic.reach import Reach
 from asynclint.semantic.summary import ProjectIndex, answers
 
 if TYPE_CHECKING:
     from asynclint.rule import Rule
 
+#: The digest of no answers at all: what a file that asked nothing was told.
+_NOTHING = answers_digest(())
 #: Below this many files to analyse, starting worker processes costs more than it saves.
 MIN_POOLED = 16
 
@@ -88,27 +91,31 @@ def analyse_project(
         if entry is None:
             todo.append(_Job(position, sources[position], file.filename, file.module_name))
         entries[position] = entry
-    tick = _ticker(progress, len(files))
-    tick(len(files) - len(todo))  # the files the cache answered
-    for job, analysis in _run(todo, _first_phase, (config, rules, None), jobs, tick):
-        key = file_key(job.source, job.filename, job.module_name)
-        entries[job.position] = Entry(key, analysis)
-    for position, entry in enumerate(entries):
-        if entry is not None:
-            cache.put(files[position].relpath, stats[position], entry)
-
     segments = {part for file in files for part in file.module_name.split(".")}
+    # The modules others import are analysed first, so that most files are checked knowing
+    # what those tell them (else a second pass parses them again).
     index = ProjectIndex(
         (entry.analysis.summary for entry in entries if entry and entry.analysis.summary),
         segments,
     )
+    tick = _ticker(progress, len(files))
+    tick(len(files) - len(todo))  # the files the cache answered
+    for wave in waves(todo):
+        for job, analysis in _run(wave, _first_phase, (config, rules, index), jobs, tick):
+            key = file_key(job.source, job.filename, job.module_name)
+            entries[job.position] = Entry(key, analysis)
+            if analysis.summary:
+                index.add(analysis.summary)
+    for position, entry in enumerate(entries):
+        if entry is not None:
+            cache.put(files[position].relpath, stats[position], entry)
 
     again: list[_Job] = []
     for position, entry in enumerate(entries):
         if entry is None or not files[position].reported:
             continue
-        if not answers(index, entry.analysis.asked):
-            results[position] = entry.analysis.result
+        if answers_digest(answers(index, entry.analysis.asked)) == entry.analysis.answered:
+            results[position] = entry.analysis.result  # it knew all it needed to know
             continue
         if entry.checked is not None:
             digest, analysis = entry.checked
@@ -192,16 +199,19 @@ def _set_state(config: Config, rules: list[type[Rule]], index: ProjectIndex | No
 
 def _first_phase(job: _Job) -> Analysis:
     assert _state is not None
-    config, rules, _ = _state
-    return analyse_file(
+    config, rules, index = _state
+    assert index is not None
+    analysis = analyse_file(
         job.source,
         job.filename,
         config,
         module_name=job.module_name,
         rules=rules,
-        project=ProjectIndex(),
+        project=index,
         summarize=True,
     )
+    analysis.answered = answers_digest(answers(index, analysis.asked))
+    return analysis
 
 
 def _second_phase(job: _Job) -> Analysis:
@@ -255,7 +265,7 @@ def _run(
         if not _pooled([job], work, state, 1, done, tick):
             continue
         detail = "The analysis of this file crashed its worker process (probably the parser)"
-        done.append((job, Analysis(engine_error(job.filename, detail))))
+        done.append((job, Analysis(engine_error(job.filename, detail), answered=_NOTHING)))
         tick(1)
     return done
 

@@ -146,14 +146,13 @@ def test_a_changed_helper_changes_the_unchanged_route(tmp_path: Path, monkeypatc
     (root / "app" / "services.py").write_text(SERVICES_ASYNC_SAFE)
     parsed = _counting(monkeypatch)
     assert check_paths([root], config, cache_dir=cache).diagnostics == []
-    # Only the helper's module is parsed again: the route's findings on its own are final now
-    # that the index has nothing to say about what it calls.
-    assert [Path(p).name for p in parsed] == ["services.py"]
+    # The helper's module is parsed again, and the route because what it was told changed.
+    assert [Path(p).name for p in parsed] == ["services.py", "routes.py"]
     (root / "app" / "services.py").write_text(SERVICES)
     found = check_paths([root], config, cache_dir=cache).diagnostics
     assert [(Path(d.filename).name, d.code) for d in found] == [("routes.py", "ASL106")]
-    # The route's findings with this answer are still in the cache.
-    assert [Path(p).name for p in parsed] == ["services.py", "services.py"]
+    # The route's findings with the first answer are still in the cache.
+    assert [Path(p).name for p in parsed] == ["services.py", "routes.py", "services.py"]
 
 
 def test_other_settings_do_not_share_cache_entries(tmp_path: Path) -> None:

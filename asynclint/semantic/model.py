@@ -65,6 +65,16 @@ class SemanticModel:
         self._results: dict[int, frozenset[str]] = {}
         self._loop_contexts: dict[int, LoopContext | None] = {}
 
+    def learn(self, project: ProjectIndex | None) -> None:
+        """From now on, answer from `project`: what was worked out without it is forgotten."""
+        if project is self.project:
+            return
+        self.project = project
+        self.asked = set()
+        self._qnames, self._types, self._results, self._loop_contexts = {}, {}, {}, {}
+        for name in ("helpers", "fastapi", "offloaded"):
+            self.__dict__.pop(name, None)
+
     # -- structure --------------------------------------------------------------------------
 
     def nodes(self, node_type: type) -> Sequence[cst.CSTNode]:

@@ -1,0 +1,69 @@
+"""The order of a project's first pass: the modules others import before their importers.
+
+Read from the import lines of each file's text, which is cheap and good enough for an order:
+it decides only how much is known when a file is first analysed, never what is found (a file
+checked knowing less is checked again once everything is known).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+from asynclint.semantic.summary import module_suffixes
+from asynclint.semantic.walker import resolve_relative
+
+_FROM = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w., \t]*)", re.M)
+_IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w., \t]+)", re.M)
+
+
+class Job(Protocol):
+    source: bytes
+    filename: str
+    module_name: str
+
+
+def imported_modules(source: bytes, module_name: str, is_package: bool) -> set[str]:
+    """What the file's import lines name: modules, and names that may be modules."""
+    found: set[str] = set()
+    for dots, base, names in _FROM.findall(source):
+        module = base.decode("ascii", "replace")
+        if dots:
+            module = resolve_relative(module_name, len(dots), module, is_package)
+        found.add(module)
+        for name in names.decode("ascii", "replace").split(","):
+            name = name.split(" as ")[0].strip()
+            if name:
+                found.add(f"{module}.{name}")
+    for names in _IMPORT.findall(source):
+        for name in names.decode("ascii", "replace").split(","):
+            found.add(name.split(" as ")[0].strip())
+    return found
+
+
+def waves(jobs: Sequence[Job]) -> list[list[Job]]:
+    """`jobs` in groups, each importing only modules of earlier groups (an import cycle ends
+    up in one group)."""
+    if len(jobs) < 2:
+        return [list(jobs)]
+    by_suffix: dict[str, list[int]] = {}
+    for number, job in enumerate(jobs):
+        for suffix in module_suffixes(job.module_name):
+            by_suffix.setdefault(suffix, []).append(number)
+    needs: list[set[int]] = []
+    for number, job in enumerate(jobs):
+        package = job.filename.replace("\\", "/").rpartition("/")[2].startswith("__init__.")
+        found = set()
+        for name in imported_modules(job.source, job.module_name, package):
+            hits = by_suffix.get(name)
+            if hits and len(hits) == 1 and hits[0] != number:
+                found.add(hits[0])
+        needs.append(found)
+    groups: list[list[Job]] = []
+    remaining = set(range(len(jobs)))
+    while remaining:
+        ready = {n for n in remaining if not needs[n] & remaining} or remaining
+        groups.append([jobs[n] for n in sorted(ready)])
+        remaining -= ready
+    return groups
