@@ -15,6 +15,15 @@ _FILE_NOQA = re.compile(r"[#]\s*asynclint\s*:\s*noqa\b(?!\s*:)", re.IGNORECASE)
 ALL = frozenset({"*"})
 #: The code of unused-noqa findings: a directive naming it keeps its line from being reported.
 UNUSED_NOQA = "ASL003"
+#: The codes other linters give the same pitfall (ruff's RUF006, flake8-async's ASYNCxxx): a
+#: line a maintainer already suppressed for them is not reported again.
+SAME_AS: dict[str, tuple[str, ...]] = {
+    "ASL101": ("ASYNC210", "ASYNC212"),
+    "ASL102": ("ASYNC251",),
+    "ASL103": ("ASYNC230",),
+    "ASL104": ("ASYNC220", "ASYNC221", "ASYNC222"),
+    "ASL503": ("RUF006",),
+}
 
 
 @dataclass
@@ -29,7 +38,9 @@ class Suppressions:
         if self.whole_file:
             return True
         codes = self.lines.get(line)
-        return codes is not None and (codes is ALL or code in codes)
+        if codes is None:
+            return False
+        return codes is ALL or code in codes or any(c in codes for c in SAME_AS.get(code, ()))
 
 
 def _comments(text: str) -> list[tuple[int, int, str]]:

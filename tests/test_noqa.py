@@ -219,3 +219,17 @@ def test_json_output_is_unchanged_by_the_new_options(project: Path) -> None:
     (project / "app.py").write_text(BLOCKING)
     result = CliRunner().invoke(main, ["check", "--output-format", "json"])
     assert [d["code"] for d in json.loads(result.stdout)] == ["ASL102", "ASL101", "ASL102"]
+
+
+def test_the_codes_other_linters_give_the_same_pitfall_suppress_it() -> None:
+    from asynclint.engine import check_source
+
+    source = (
+        "import asyncio\nimport time\n\n\nasync def main():\n"
+        "    asyncio.create_task(work())  # noqa: RUF006\n"
+        "    time.sleep(1)  # noqa: ASYNC251\n"
+        "    time.sleep(2)  # noqa: E501\n"
+    )
+    result = check_source(source.encode(), "jobs.py")
+    assert [(d.code, d.location.row) for d in result.diagnostics] == [("ASL102", 8)]
+    assert result.suppressed == 2

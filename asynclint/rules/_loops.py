@@ -153,9 +153,9 @@ class LoopAnalysis:
             return True
         if isinstance(iterable, cst.Call):  # one query per chunk is the batched form
             qnames = self.semantic.qualified_names(iterable.func)
-            return bool(qnames & _CHUNKS) or (
-                "builtins.range" in qnames and len(iterable.args) == 3
-            )
+            if "builtins.range" in qnames:
+                return len(iterable.args) == 3 or _few(iterable)
+            return bool(qnames & _CHUNKS)
         if isinstance(iterable, cst.Name):
             scope = self.semantic.scope_of(iterable)
             bindings = scope.lookup(iterable.value) if scope is not None else None
@@ -289,3 +289,20 @@ def _per_iteration(loop: cst.CSTNode, child: cst.CSTNode, below: cst.CSTNode) ->
 def _short(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+#: A loop over at most this many fixed steps (`range(7)`: the days of a week) does not grow
+#: with the data.
+FEW = 12
+
+
+def _few(call: cst.Call) -> bool:
+    """`range(7)`, `range(1, 13)`: integer literals, at most FEW steps."""
+    bounds = []
+    for arg in call.args:
+        if arg.keyword is not None or arg.star or not isinstance(arg.value, cst.Integer):
+            return False
+        bounds.append(int(arg.value.evaluated_value))
+    if len(bounds) == 1:
+        return bounds[0] <= FEW
+    return len(bounds) == 2 and bounds[1] - bounds[0] <= FEW

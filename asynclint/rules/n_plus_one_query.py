@@ -40,9 +40,12 @@ class NPlusOneQuery(Rule):
     `fetch_one/fetch_all/execute`, plus the methods listed in the `extra-db-methods` setting.
     The receiver is recognised by its origin, never by its name.
 
-    In a project run, code nothing in the project can run is left alone: a module nothing
-    imports (and that builds no app and has no `__main__` block), or a module-level function or
-    class whose name nothing uses and no decorator registers.
+    A loop over a few fixed steps (`range(7)`, at most 12) is not reported.
+
+    As for every ASL2xx-ASL5xx rule, code nothing in the project can run is left alone, in a
+    project whose modules import each other: a module nothing imports (that builds no app and
+    has no `__main__` block), a module-level function or class whose name no code uses and no
+    decorator registers, or such a method of a class without base classes.
 
     ## Why is this bad?
     One query per item costs one network round trip per item: a page of 100 orders that loads

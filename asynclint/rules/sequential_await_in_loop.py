@@ -21,9 +21,13 @@ class SequentialAwaitInLoop(Rule):
     `get/post/put/patch/delete/head/options/request/send`) awaited inside a loop, or a
     comprehension, whose arguments change with each iteration.
 
-    In a project run, code nothing in the project can run is left alone: a module nothing
-    imports (and that builds no app and has no `__main__` block), or a module-level function or
-    class whose name nothing uses and no decorator registers.
+    A loop that sleeps between requests (`await asyncio.sleep(...)`) is paced on purpose
+    and not reported.
+
+    As for every ASL2xx-ASL5xx rule, code nothing in the project can run is left alone, in a
+    project whose modules import each other: a module nothing imports (that builds no app and
+    has no `__main__` block), a module-level function or class whose name no code uses and no
+    decorator registers, or such a method of a class without base classes.
 
     ## Why is this bad?
     Each `await` waits for one response before the next request is sent, so ten calls to a
@@ -92,10 +96,21 @@ class SequentialAwaitInLoop(Rule):
         if not matched or self.loops is None:
             return
         loop = self.loops.depends_on(node)
-        if loop is not None:
+        if loop is not None and not self._paced(loop):
             self.report(
                 node, callee=matched[0], loop=self.loops.describe(loop), loop_line=LineOf(loop)
             )
+
+    def _paced(self, loop: cst.CSTNode) -> bool:
+        """The loop sleeps between requests on purpose (rate limits, anti-flood)."""
+        for call in self.semantic.nodes(cst.Call):
+            if self.semantic.resolves_to(call.func, "asyncio.sleep"):
+                parent = self.semantic.parent_of(call)
+                while parent is not None and parent is not loop:
+                    parent = self.semantic.parent_of(parent)
+                if parent is loop:
+                    return True
+        return False
 
     def _awaited(self, node: cst.Call) -> bool:
         """`await client.get(...)`, or aiohttp's `async with session.get(...) as response`."""

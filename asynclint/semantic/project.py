@@ -106,13 +106,19 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
                     imports.add(f"{base}.{name}")
     summary.imports = frozenset(imports)
     summary.names = frozenset(node.value for node in model.nodes(cst.Name))  # type: ignore[attr-defined]
-    decorated = set()
+    decorated, plain = set(), set()
     for statement in model.module.body:
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.decorators:
             decorated.add(statement.name.value)
+        if isinstance(statement, cst.ClassDef):
+            if not statement.bases and not statement.keywords:
+                plain.add(statement.name.value)
+            for member in statement.body.body:
+                if isinstance(member, cst.FunctionDef) and member.decorators:
+                    decorated.add(f"{statement.name.value}.{member.name.value}")
         elif isinstance(statement, cst.If) and _is_main_guard(statement.test):
             summary.entry = True
-    summary.decorated = frozenset(decorated)
+    summary.decorated, summary.plain_classes = frozenset(decorated), frozenset(plain)
     from asynclint.semantic import origins
 
     for bindings in model.module_scope.bindings.values():

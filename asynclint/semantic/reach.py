@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from asynclint.diagnostic import Diagnostic
 from asynclint.semantic.summary import ModuleSummary, module_suffixes
 
-#: The rules whose findings are dropped in code nothing runs.
-REACHABLE_ONLY = frozenset({"ASL301", "ASL302"})
+#: The rules whose findings are dropped in code nothing runs (the lifecycle, query, memory
+#: and framework rules; the blocking-call rules report wherever the code is).
+REACHABLE_ONLY = ("ASL2", "ASL3", "ASL4", "ASL5")
 #: Modules named like this are started from outside (uvicorn, celery, scripts, pytest).
 ENTRY_STEMS = frozenset(
     {
@@ -49,16 +50,28 @@ class Reach:
         return not self.judge_modules or any(s in self.imported for s in module_suffixes(module))
 
     def can_run(self, module: str, scope: str) -> bool:
-        """Code in `scope` (`fetch`, `Service.load`, `<module>`) of `module` may run."""
+        """Code in `scope` (`fetch`, `Service.load`, `<module>`) of `module` may run. Judged
+        only in a project whose modules import each other: a lone file's functions are
+        presumably called from somewhere."""
+        if not self.judge_modules:
+            return True
         if not self.module_runs(module):
             return False
         if not scope or scope == "<module>":
             return True
-        top = scope.split(".", 1)[0]
         summary = self.summaries[module]
-        return top in summary.decorated or top in self.names
+        top, _, rest = scope.partition(".")
+        if top not in summary.decorated and top not in self.names:
+            return False
+        method = rest.partition(".")[0]
+        if method and top in summary.plain_classes and not method.startswith("__"):
+            # A class of its own (no base calls its methods): a method nobody names is unused.
+            return f"{top}.{method}" in summary.decorated or method in self.names
+        return True
 
     def keep(self, module: str, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         return [
-            d for d in diagnostics if d.code not in REACHABLE_ONLY or self.can_run(module, d.scope)
+            d
+            for d in diagnostics
+            if not d.code.startswith(REACHABLE_ONLY) or self.can_run(module, d.scope)
         ]

@@ -56,8 +56,11 @@ class ModuleSummary:
     imports: frozenset[str] = frozenset()
     #: Every identifier its code reads (names and attributes; not the names of its defs).
     names: frozenset[str] = frozenset()
-    #: Its module-level functions and classes that carry decorators (registered somewhere).
+    #: Its module-level functions and classes, and their methods (`C.m`), that carry
+    #: decorators (registered somewhere).
     decorated: frozenset[str] = frozenset()
+    #: Its module-level classes with no base class: only the project calls their methods.
+    plain_classes: frozenset[str] = frozenset()
     #: It starts something itself: builds the app, or runs under `__main__`.
     entry: bool = False
 
