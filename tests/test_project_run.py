@@ -331,3 +331,16 @@ def test_a_method_nothing_names_in_a_class_of_its_own(tmp_path: Path) -> None:
     found = check_paths([root], Config(root=root)).diagnostics
     # Audit.unused: a plain class's method no code names. Reports.owners: its base may call it.
     assert sorted(d.location.row for d in found) == [5, 10]
+
+
+def test_modules_are_not_judged_where_some_are_loaded_by_name(tmp_path: Path) -> None:
+    root = _reach_project(tmp_path / "shop")
+    (root / "app" / "plugins.py").write_text(
+        "import importlib\n\n\ndef load(name):\n    return importlib.import_module(name)\n"
+        "\n\nplugin = load('app.orphan')\n"
+    )
+    found = check_paths([root], Config(root=root)).diagnostics
+    assert sorted((Path(d.filename).name, d.location.row) for d in found) == [
+        ("crud.py", 5),
+        ("orphan.py", 5),  # its function `owners` is named in main.py
+    ]

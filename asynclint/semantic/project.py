@@ -80,6 +80,18 @@ def summarize(
 #: Node types the summary reads besides those the rules ask for.
 SUMMARY_NODES = (cst.Name, cst.Import, cst.ImportFrom)
 _APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
+#: Calls that import modules by name: plugin registries, autodiscovery.
+_LOADERS = frozenset(
+    {
+        "importlib.import_module",
+        "importlib.__import__",
+        "builtins.__import__",
+        "importlib.util.spec_from_file_location",
+        "importlib.util.module_from_spec",
+        "pkgutil.iter_modules",
+        "pkgutil.walk_packages",
+    }
+)
 
 
 def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
@@ -105,6 +117,10 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
                 if name:
                     imports.add(f"{base}.{name}")
     summary.imports = frozenset(imports)
+    summary.loads_modules = any(
+        model.qualified_names(call.func) & _LOADERS
+        for call in model.nodes(cst.Call)  # type: ignore[attr-defined]
+    )
     summary.names = frozenset(node.value for node in model.nodes(cst.Name))  # type: ignore[attr-defined]
     decorated, plain = set(), set()
     for statement in model.module.body:

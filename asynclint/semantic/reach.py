@@ -39,15 +39,20 @@ class Reach:
                 parts = name.split(".")
                 self.imported.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
         suffixes = {s for module in self.summaries for s in module_suffixes(module)}
-        #: Modules are judged by their importers only where the project imports its own
-        #: modules (a folder of scripts imports none of the others).
+        #: Code is judged only where the project imports its own modules (a folder of
+        #: scripts imports none of the others).
         self.judge_modules = bool(suffixes & self.imported)
+        #: ... and a module by its importers only where no module is loaded by name at run
+        #: time (a plugin registry's `importlib.import_module(f"tools.{name}")`).
+        self.static_imports = not any(s.loads_modules for s in self.summaries.values())
 
     def module_runs(self, module: str) -> bool:
         summary = self.summaries.get(module)
         if summary is None or summary.entry or module.rpartition(".")[2] in ENTRY_STEMS:
             return True
-        return not self.judge_modules or any(s in self.imported for s in module_suffixes(module))
+        if not self.static_imports:
+            return True
+        return any(s in self.imported for s in module_suffixes(module))
 
     def can_run(self, module: str, scope: str) -> bool:
         """Code in `scope` (`fetch`, `Service.load`, `<module>`) of `module` may run. Judged
