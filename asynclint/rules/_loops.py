@@ -159,6 +159,8 @@ class LoopAnalysis:
         if isinstance(iterable, cst.Name):
             scope = self.semantic.scope_of(iterable)
             bindings = scope.lookup(iterable.value) if scope is not None else None
+            if bindings and _keyword_arguments(bindings[0], iterable.value):
+                return True  # `**kwargs`: the arguments its caller wrote, not data
             return bool(bindings) and all(_fixed(b) for b in bindings)  # type: ignore[union-attr]
         return False
 
@@ -242,6 +244,15 @@ class LoopAnalysis:
             keyword = "async for" if for_in.asynchronous else "for"
             header = f"{keyword} {_short(code(for_in.target))} in {_short(code(for_in.iter))}"
         return f"`{header}`"
+
+
+def _keyword_arguments(binding: Binding, name: str) -> bool:
+    """`name` is the `**kwargs` parameter of the function that binds it."""
+    function = binding.scope.node
+    if binding.kind is not BindingKind.PARAM or not isinstance(function, cst.FunctionDef):
+        return False
+    star = function.params.star_kwarg
+    return star is not None and star.name.value == name
 
 
 def _fixed(binding: Binding) -> bool:

@@ -13,7 +13,9 @@ _ASYNC_SESSIONS = (
     "sqlalchemy.ext.asyncio.async_scoped_session",
 )
 _SYNC_SESSIONS = ("sqlalchemy.orm.Session", "sqlalchemy.orm.scoped_session")
-_SESSION_QUERIES = ("execute", "scalars", "scalar", "get", "refresh", "exec")
+#: Not `refresh`: reloading the objects a request just wrote is the usual idiom after a commit,
+#: and no `IN (...)` batches it.
+_SESSION_QUERIES = ("execute", "scalars", "scalar", "get", "exec")
 
 _ANY = "`WHERE id = ANY($1)` with the list of ids (`executemany` for writes)"
 _IN = "`.where(Model.id.in_(ids))`, or `selectinload` for relationships"
@@ -36,7 +38,7 @@ class NPlusOneQuery(Rule):
     """## What it does
     Checks for a database query inside a `for`, `async for` or `while` loop, or a comprehension,
     whose arguments change with each iteration: asyncpg `fetch/fetchrow/fetchval/execute`,
-    SQLAlchemy session `execute/scalars/scalar/get/refresh` (and sync `query`), `databases`
+    SQLAlchemy session `execute/scalars/scalar/get` (and sync `query`), `databases`
     `fetch_one/fetch_all/execute`, plus the methods listed in the `extra-db-methods` setting.
     The receiver is recognised by its origin, never by its name.
 
