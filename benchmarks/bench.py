@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Measure asynclint's single-process throughput against a bare LibCST parse.
+"""Measure asynclint against a bare LibCST parse: in one process, and as `asynclint check`.
 
 Usage::
 
     python benchmarks/bench.py DIR... [--repeat R] [--jobs 1] [--json]
                                       [--parse-only] [--manifest FILE]
+                                      [--no-project-runs | --project-only]
+                                      [--single-file-project-size N] [--single-file-runs K]
+                                      [--no-identity-check]
 
 Every ``*.py`` file under the given directories (skipping ``.git``, ``.venv``,
 ``node_modules`` and ``__pycache__``) is read once.  Files LibCST cannot parse are
@@ -20,6 +23,14 @@ interleaved ratio is the median over the R runs.
 
 ``--manifest`` takes the ``manifest.json`` written by ``make_corpus.py`` and reports
 how many planted pitfalls got a finding on their line and how many look-alikes did.
+
+Then come the project runs (``project_runs.py``; ``--no-project-runs`` skips them,
+``--project-only`` skips the in-process measurements): ``asynclint check`` in subprocesses on
+a copy of the files, cold (empty cache, one process per core), warm, warm after one file
+changed, one file of a 1,000-file project with a warm cache, peak memory of the main process
+and of the workers, and whether cold, warm, ``--no-cache --jobs 1`` and ``--jobs 2`` find the
+same. Each is printed next to its target and to a bare single-process parse of the same files
+timed just before and after the cold run.
 """
 
 from __future__ import annotations
@@ -40,6 +51,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import libcst
+import project_runs
 
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__"})
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +89,7 @@ class Figures:
     findings: int = 0
     findings_by_code: dict[str, int] = field(default_factory=dict)
     manifest: dict[str, Any] | None = None
+    project: project_runs.ProjectFigures | None = None
 
     @property
     def parse_seconds(self) -> float:
@@ -103,13 +116,18 @@ class Figures:
             "lines": self.lines,
             "parse_failures": self.parse_failures,
             "repeat": self.repeat,
-            "parse_seconds": round(self.parse_seconds, 4),
-            "parse_lines_per_second": rate(self.lines, self.parse_seconds),
-            "parse_runs": [round(t, 4) for t in self.parse_runs],
-            "parse_cpu_seconds": round(min(self.parse_cpu_runs), 4),
             "python": platform.python_version(),
             "libcst": package_version("libcst"),
         }
+        if self.parse_runs:
+            out.update(
+                {
+                    "parse_seconds": round(self.parse_seconds, 4),
+                    "parse_lines_per_second": rate(self.lines, self.parse_seconds),
+                    "parse_runs": [round(t, 4) for t in self.parse_runs],
+                    "parse_cpu_seconds": round(min(self.parse_cpu_runs), 4),
+                }
+            )
         if self.lint_runs:
             out.update(
                 {
@@ -132,6 +150,8 @@ class Figures:
             )
         if self.manifest is not None:
             out["manifest"] = self.manifest
+        if self.project is not None:
+            out["project"] = self.project.as_json()
         return out
 
 
@@ -202,7 +222,8 @@ CheckSource = Callable[[Sequence["Source"]], list[list[_Diagnostic]]]
 
 
 def import_check_source(select: tuple[str, ...] = ("ALL",)) -> CheckSource | None:
-    """`asynclint check` as users run it: discovery, both project phases, findings."""
+    """`asynclint check` as users run it (discovery, both project phases, findings), in this
+    process and without a cache, so that the timings compare with one process's parse."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     try:
@@ -220,7 +241,7 @@ def import_check_source(select: tuple[str, ...] = ("ALL",)) -> CheckSource | Non
     def check(sources: Sequence[Source]) -> list[list[_Diagnostic]]:
         root = Path(os.path.commonpath([str(s.path.resolve().parent) for s in sources]))
         config = Config(root=root, include_tests=True, select=select)
-        result = check_paths([s.path for s in sources], config)
+        result = check_paths([s.path for s in sources], config, jobs=1, cache_dir=None)
         by_file: dict[Path, list[_Diagnostic]] = {}
         for diagnostic in result.diagnostics:
             by_file.setdefault(Path(diagnostic.filename).resolve(), []).append(diagnostic)
@@ -342,6 +363,46 @@ def run(args: argparse.Namespace) -> int:
     if not sources:
         print("error: no parseable *.py files found", file=sys.stderr)
         return 1
+    if not args.project_only:
+        measure_in_process(args, sources, figures, check_source)
+    if check_source is not None and args.project_runs:
+        try:
+            figures.project = project_runs.measure(
+                sources,
+                args.dirs,
+                time_parse,
+                select=tuple(args.select.split(",")),
+                cores=default_jobs(),
+                identity=args.identity_check,
+                single_file_project_size=args.single_file_project_size,
+                single_file_runs=args.single_file_runs,
+            )
+        except project_runs.CliFailed as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    if args.json:
+        print(json.dumps(figures.as_json(), indent=2))
+    else:
+        report(figures)
+        if figures.project is not None:
+            project_runs.report(figures.project)
+    return 0
+
+
+def default_jobs() -> int:
+    """The processes `asynclint check` starts by default: one per core."""
+    from asynclint.runner import default_jobs as jobs
+
+    return jobs()
+
+
+def measure_in_process(
+    args: argparse.Namespace,
+    sources: Sequence[Source],
+    figures: Figures,
+    check_source: CheckSource | None,
+) -> None:
+    """Bare parse and `check_paths` in this process, best of R, and the interleaved ratio."""
     last: list[list[_Diagnostic]] = []
     if check_source is not None:
         # one untimed call so lazy imports and rule registries are in place
@@ -366,11 +427,6 @@ def run(args: argparse.Namespace) -> int:
         figures.findings_by_code = dict(codes)
         if args.manifest is not None:
             figures.manifest = compare_with_manifest(args.manifest, sources, last)
-    if args.json:
-        print(json.dumps(figures.as_json(), indent=2))
-    else:
-        report(figures)
-    return 0
 
 
 def report(f: Figures) -> None:
@@ -383,6 +439,8 @@ def report(f: Figures) -> None:
     print(f"parse failures   {f.parse_failures:,}")
     for name in f.failed_files[:10]:
         print(f"                 {name}")
+    if not f.parse_runs:
+        return
     print(
         f"bare parse       {f.parse_seconds:.3f} s  {per_second(f.parse_seconds)}"
         f"  (best of {f.repeat}: {', '.join(f'{t:.3f}' for t in f.parse_runs)})"
@@ -436,11 +494,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--manifest", type=Path, help="manifest.json from make_corpus.py, to score findings"
     )
+    runs = parser.add_mutually_exclusive_group()
+    runs.add_argument(
+        "--no-project-runs",
+        dest="project_runs",
+        action="store_false",
+        help="skip the `asynclint check` subprocess runs (cold, warm, one file, memory)",
+    )
+    runs.add_argument(
+        "--project-only",
+        action="store_true",
+        help="only the `asynclint check` subprocess runs, not the in-process timings",
+    )
+    parser.add_argument(
+        "--single-file-project-size",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="files in the project of the one-file run (default 1000; 0 skips that run)",
+    )
+    parser.add_argument(
+        "--single-file-runs",
+        type=int,
+        default=5,
+        metavar="K",
+        help="median of K one-file runs (default 5)",
+    )
+    parser.add_argument(
+        "--no-identity-check",
+        dest="identity_check",
+        action="store_false",
+        help="skip the --no-cache --jobs 1 (and --jobs 2) runs that check the findings agree",
+    )
     args = parser.parse_args(argv)
     if args.jobs != 1:
         parser.error("only --jobs 1 is supported: the benchmark is single-process")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.single_file_runs < 1:
+        parser.error("--single-file-runs must be at least 1")
+    if args.project_only and args.parse_only:
+        parser.error("--project-only needs asynclint: it cannot go with --parse-only")
     return run(args)
 
 
