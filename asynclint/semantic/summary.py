@@ -114,10 +114,12 @@ class ProjectIndex:
         #: run a second time. Module-level instances keep them (`cache = RedisCache()`):
         #: ASL106 follows their methods.
         self.project_roots = frozenset(project_roots)
+        self._answers: dict[tuple[str, str], Answer] = {}
         for summary in summaries:
             self.add(summary)
 
     def add(self, summary: ModuleSummary) -> None:
+        self._answers.clear()
         if summary:
             for suffix in module_suffixes(summary.module):
                 self.by_suffix.setdefault(suffix, []).append(summary)
@@ -149,7 +151,14 @@ class ProjectIndex:
 
     def answer(self, qname: str, near: str) -> Answer:
         """All the index says about `qname` asked from module `near`, in a form that compares
-        and hashes stably."""
+        and hashes stably (remembered until a module is added: files ask the same names)."""
+        key = (qname, near)
+        known = self._answers.get(key)
+        if known is None:
+            known = self._answers[key] = self._answer(qname, near)
+        return known
+
+    def _answer(self, qname: str, near: str) -> Answer:
         found = (
             tuple(sorted(self.value_types(qname, near))),
             tuple(sorted(self.result_types(qname, near))),
