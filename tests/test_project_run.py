@@ -333,12 +333,14 @@ def test_a_method_nothing_names_in_a_class_of_its_own(tmp_path: Path) -> None:
     assert sorted(d.location.row for d in found) == [5, 10]
 
 
-def test_modules_are_not_judged_where_some_are_loaded_by_name(tmp_path: Path) -> None:
+def test_modules_next_to_a_loader_by_name_are_not_judged(tmp_path: Path) -> None:
     root = _reach_project(tmp_path / "shop")
-    (root / "app" / "plugins.py").write_text(
-        "import importlib\n\n\ndef load(name):\n    return importlib.import_module(name)\n"
-        "\n\nplugin = load('app.orphan')\n"
-    )
+    loader = "import importlib\n\n\ndef load(name):\n    return importlib.import_module(name)\n"
+    (root / "migrations").mkdir()
+    (root / "migrations" / "env.py").write_text(loader)  # loads modules of another package
+    found = check_paths([root], Config(root=root)).diagnostics
+    assert [Path(d.filename).name for d in found] == ["crud.py"]
+    (root / "app" / "plugins.py").write_text(loader)  # may load any module of `app`
     found = check_paths([root], Config(root=root)).diagnostics
     assert sorted((Path(d.filename).name, d.location.row) for d in found) == [
         ("crud.py", 5),

@@ -42,15 +42,20 @@ class Reach:
         #: Code is judged only where the project imports its own modules (a folder of
         #: scripts imports none of the others).
         self.judge_modules = bool(suffixes & self.imported)
-        #: ... and a module by its importers only where no module is loaded by name at run
-        #: time (a plugin registry's `importlib.import_module(f"tools.{name}")`).
-        self.static_imports = not any(s.loads_modules for s in self.summaries.values())
+        #: The packages whose modules may be loaded by name at run time: those of a module
+        #: that does it (a plugin registry's `importlib.import_module(f"tools.{name}")` loads
+        #: the plugins next to it or below it).
+        self.loaded = {
+            module.rpartition(".")[0] + "."
+            for module, summary in self.summaries.items()
+            if summary.loads_modules
+        }
 
     def module_runs(self, module: str) -> bool:
         summary = self.summaries.get(module)
         if summary is None or summary.entry or module.rpartition(".")[2] in ENTRY_STEMS:
             return True
-        if not self.static_imports:
+        if any(module.startswith(package) for package in self.loaded):
             return True
         return any(s in self.imported for s in module_suffixes(module))
 
