@@ -198,23 +198,19 @@ def _set_state(config: Config, rules: list[type[Rule]], index: ProjectIndex | No
 
 
 def _first_phase(job: _Job) -> Analysis:
-    assert _state is not None
-    config, rules, index = _state
-    assert index is not None
-    analysis = analyse_file(
-        job.source,
-        job.filename,
-        config,
-        module_name=job.module_name,
-        rules=rules,
-        project=index,
-        summarize=True,
-    )
-    analysis.answered = answers_digest(answers(index, analysis.asked))
+    """The file with what the index knows so far; also what it tells the other modules."""
+    analysis = _analyse(job, summarize=True)
+    assert _state is not None and _state[2] is not None
+    analysis.answered = answers_digest(answers(_state[2], analysis.asked))
     return analysis
 
 
 def _second_phase(job: _Job) -> Analysis:
+    """The file again, with what the whole project's index knows."""
+    return _analyse(job, summarize=False)
+
+
+def _analyse(job: _Job, summarize: bool) -> Analysis:
     assert _state is not None
     config, rules, index = _state
     assert index is not None
@@ -225,7 +221,7 @@ def _second_phase(job: _Job) -> Analysis:
         module_name=job.module_name,
         rules=rules,
         project=index,
-        summarize=False,
+        summarize=summarize,
     )
 
 
