@@ -45,9 +45,9 @@ class NPlusOneQuery(Rule):
     A loop over a few fixed steps (`range(7)`, at most 12) is not reported.
 
     As for every ASL2xx-ASL5xx rule, code nothing in the project can run is left alone, in a
-    project whose modules import each other: a module nothing imports (that builds no app and
-    has no `__main__` block), a module-level function or class whose name no code uses and no
-    decorator registers, or such a method of a class without base classes.
+    project that builds an app and whose modules import each other: a module nothing imports
+    (that builds no app and has no `__main__` block), and a class without base classes that no
+    code names.
 
     ## Why is this bad?
     One query per item costs one network round trip per item: a page of 100 orders that loads

@@ -140,7 +140,8 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
     for bindings in model.module_scope.bindings.values():
         binding = bindings[0]
         if len(bindings) == 1 and binding.kind is BindingKind.ASSIGN:
-            summary.entry = summary.entry or bool(origins.binding_types(model, binding) & _APPS)
+            summary.app = summary.app or bool(origins.binding_types(model, binding) & _APPS)
+    summary.entry = summary.entry or summary.app
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:

@@ -1,11 +1,10 @@
 """Which code of a project can run at all.
 
-The rules about work repeated per item of a loop (N+1 queries, sequential awaits) judge a cost
-paid on every request; a function nothing calls, a class nothing uses, or a module nothing
-imports costs nothing, and reading such findings is what made users of earlier versions call
-them false alarms (orphaned services, routers never included). Their findings there are
-dropped. Judged from the summaries of the whole project, by names, so it errs towards keeping a
-finding: any use of a name anywhere counts.
+The lifecycle, query, memory and framework rules judge costs paid while the app serves; a
+module nothing imports or a class nothing uses costs nothing, and reading such findings is what
+made readers of real code call them false alarms (orphaned services, backup copies of routers).
+Their findings there are dropped. Judged from the summaries of the whole project, by names, so
+it errs towards keeping a finding: any use of a name anywhere counts.
 """
 
 from __future__ import annotations
@@ -41,7 +40,9 @@ class Reach:
         suffixes = {s for module in self.summaries for s in module_suffixes(module)}
         #: Code is judged only where the project imports its own modules (a folder of
         #: scripts imports none of the others).
-        self.judge_modules = bool(suffixes & self.imported)
+        self.judge_modules = bool(suffixes & self.imported) and any(
+            s.app for s in self.summaries.values()
+        )
         #: The packages whose modules may be loaded by name at run time: those of a module
         #: that does it (a plugin registry's `importlib.import_module(f"tools.{name}")` loads
         #: the plugins next to it or below it).
@@ -60,23 +61,22 @@ class Reach:
         return any(s in self.imported for s in module_suffixes(module))
 
     def can_run(self, module: str, scope: str) -> bool:
-        """Code in `scope` (`fetch`, `Service.load`, `<module>`) of `module` may run. Judged
-        only in a project whose modules import each other: a lone file's functions are
-        presumably called from somewhere."""
+        """Code in `scope` (`fetch`, `Service.load`, `<module>`) of `module` may run.
+
+        Judged only in a project that builds an app and whose modules import each other (a
+        library's modules and functions are called from outside it). There, a module nothing
+        imports runs only if it starts something itself, and a class without base classes
+        that no code names is never used. A function nobody calls is still reported: the
+        call may be on its way.
+        """
         if not self.judge_modules:
             return True
         if not self.module_runs(module):
             return False
-        if not scope or scope == "<module>":
-            return True
         summary = self.summaries[module]
-        top, _, rest = scope.partition(".")
-        if top not in summary.decorated and top not in self.names:
-            return False
-        method = rest.partition(".")[0]
-        if method and top in summary.plain_classes and not method.startswith("__"):
-            # A class of its own (no base calls its methods): a method nobody names is unused.
-            return f"{top}.{method}" in summary.decorated or method in self.names
+        top = scope.partition(".")[0]
+        if top in summary.plain_classes and top not in summary.decorated:
+            return top in self.names
         return True
 
     def keep(self, module: str, diagnostics: list[Diagnostic]) -> list[Diagnostic]:

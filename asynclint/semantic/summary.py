@@ -63,6 +63,8 @@ class ModuleSummary:
     plain_classes: frozenset[str] = frozenset()
     #: It starts something itself: builds the app, or runs under `__main__`.
     entry: bool = False
+    #: It builds a FastAPI or Starlette app.
+    app: bool = False
     #: It imports modules by name at run time (`importlib.import_module`, `pkgutil`).
     loads_modules: bool = False
 
