@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from asynclint.semantic.summary import module_suffixes
+from asynclint.semantic.summary import module_suffixes, nearest
 from asynclint.semantic.walker import resolve_relative
 
 _FROM = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w., \t]*)", re.M)
@@ -56,9 +56,10 @@ def waves(jobs: Sequence[Job]) -> list[list[Job]]:
         package = job.filename.replace("\\", "/").rpartition("/")[2].startswith("__init__.")
         found = set()
         for name in imported_modules(job.source, job.module_name, package):
-            hits = by_suffix.get(name)
-            if hits and len(hits) == 1 and hits[0] != number:
-                found.add(hits[0])
+            hits = by_suffix.get(name, [])
+            best = nearest([jobs[hit].module_name for hit in hits], job.module_name)
+            if best is not None and hits[best] != number:
+                found.add(hits[best])
         needs.append(found)
     groups: list[list[Job]] = []
     remaining = set(range(len(jobs)))

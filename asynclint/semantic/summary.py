@@ -7,7 +7,7 @@ back without loading the parser.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from asynclint.semantic.tables import ATTRIBUTES, CANONICAL, KNOWN_INSTANCES, RETURNS
@@ -130,14 +130,9 @@ class ProjectIndex:
         """The module `name` names, seen from module `near`: the only one with that name or
         dotted suffix, else the one sharing the most leading packages with `near` (in a
         monorepo, `app.db` of the service that imports it)."""
-        found = self.by_suffix.get(name)
-        if not found:
-            return None
-        if len(found) == 1:
-            return found[0]
-        shared = [_shared_prefix(summary.module, near) for summary in found]
-        best = max(shared)
-        return found[shared.index(best)] if best and shared.count(best) == 1 else None
+        found = self.by_suffix.get(name, [])
+        best = nearest([summary.module for summary in found], near)
+        return None if best is None else found[best]
 
     def _lookup(self, qname: str, near: str) -> tuple[ModuleSummary, str] | None:
         for _ in range(6):  # follow re-exports, a few hops at most
@@ -218,6 +213,17 @@ def answers(
     it has something to say on."""
     found = ((qname, near, index.answer(qname, near)) for qname, near in sorted(asked))
     return tuple(item for item in found if item[2] != NO_ANSWER)
+
+
+def nearest(modules: Sequence[str], near: str) -> int | None:
+    """Which of `modules` (all named by one import) module `near` means: the only one, or the
+    one sharing the most leading packages with it (in a monorepo, the `app.db` of the service
+    that imports it); None when there is none or no single best."""
+    if len(modules) <= 1:
+        return 0 if modules else None
+    shared = [_shared_prefix(module, near) for module in modules]
+    best = max(shared)
+    return shared.index(best) if best and shared.count(best) == 1 else None
 
 
 def _shared_prefix(module: str, other: str) -> int:
