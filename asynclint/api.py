@@ -160,7 +160,12 @@ def fix_paths(
         if not any(d.fix_applicability in allowed for d in found.diagnostics):
             continue
         rules = run.rules_for(path)
-        before = path.read_bytes()
+        try:
+            before = path.read_bytes()
+        except OSError as error:  # gone (or locked) since it was checked
+            detail = f"cannot read: {error.strerror or error}"
+            changed.append(FixedFile(path, found.filename, b"", b"", 0, detail))
+            continue
         outcome = fix_file(
             before,
             found.filename,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -12,10 +13,13 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Replace the file at `path` (a symlink: its target) with `data`, keeping its mode.
 
     The bytes go to a temporary file in the same folder, which then replaces the original in
-    one `os.replace`: an interrupted run leaves the original untouched.
+    one `os.replace`: an interrupted run leaves the original untouched. A file this process
+    may not write is left alone (PermissionError), as a plain write would leave it.
     """
     target = Path(os.path.realpath(path))
     mode = stat.S_IMODE(target.stat().st_mode)
+    if not os.access(target, os.W_OK):  # replacing it would get round its permissions
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".asynclint"
     )

@@ -7,7 +7,9 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import tokenize
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +35,10 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 SUSPICIOUS_DEPTH = 200
 SUSPICIOUS_LINE = 20_000
 PARSE_TIMEOUT = 30.0
+#: The parser also recurses once per link of a long `elif` or `and`/`or` chain, which no
+#: bracket count sees: it runs on a thread with this much stack (address space; only the part
+#: the recursion reaches is ever touched), where such chains parse instead of overflowing.
+PARSER_STACK = 512 * 1024 * 1024
 
 _BRACKETS = bytes(range(256)).translate(None, b"()[]{}")
 _DEPTH = bytes.maketrans(b"([{)]}", b"\x02\x02\x02\x00\x00\x00")
@@ -123,7 +129,7 @@ class _Checker:
             if problem is not None:
                 return self._parse_failed(problem)
         try:
-            return cst.parse_module(self.source)
+            return _parse_module(self.source)
         except cst.ParserSyntaxError as error:
             return self._parse_failed(_syntax_problem(error.message, error.raw_line))
         except RecursionError:
@@ -295,6 +301,34 @@ def _suspicious(source: bytes) -> bool:
     ):
         return True
     return len(source) > SUSPICIOUS_LINE and _LONG_LINE.search(source) is not None
+
+
+def _parse_module(source: bytes) -> cst.Module:
+    """`cst.parse_module(source)` on a thread with a PARSER_STACK stack (on this one when no
+    such thread can be made); what it raises is raised here."""
+    outcome: list[cst.Module | BaseException] = []
+
+    def parse() -> None:
+        try:
+            outcome.append(cst.parse_module(source))
+        except BaseException as error:
+            outcome.append(error)
+
+    try:
+        previous = threading.stack_size(PARSER_STACK)
+    except (ValueError, RuntimeError):  # no such stack here
+        return cst.parse_module(source)
+    try:
+        thread = threading.Thread(target=parse, name="asynclint-parse", daemon=True)
+        thread.start()
+    except RuntimeError:  # the address space for the stack is not there
+        return cst.parse_module(source)
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 _CHILD = """
@@ -507,12 +541,14 @@ def _ancestors(model: SemanticModel, node: cst.CSTNode) -> list[cst.CSTNode]:
 
 def _not_compiling(original: bytes, fixed: bytes, filename: str) -> str | None:
     """Why the fixed bytes (which parse) may not replace the original ones, if they may not."""
-    try:
-        compile(original, filename, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return None  # newer syntax than this Python: parsing is all that can be checked
-    try:
-        compile(fixed, filename, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as error:
-        return f"the fixes produced code that does not compile ({error}); file left unchanged"
+    with warnings.catch_warnings():  # the compiler's opinions of the user's code are not ours
+        warnings.simplefilter("ignore")
+        try:
+            compile(original, filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return None  # newer syntax than this Python: parsing is all that can be checked
+        try:
+            compile(fixed, filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as error:
+            return f"the fixes produced code that does not compile ({error}); file left unchanged"
     return None

@@ -55,7 +55,12 @@ def http_fix(semantic: SemanticModel, call: cst.Call, callee: str, config: Confi
         return None
     request_args, client_args, unsafe = mapped
     scope = semantic.scope_of(call)
-    name = next((n for n in _CLIENT_NAMES if scope is None or not scope.lookup(n)), None)
+    # Not a name the function refers to anywhere: binding it there would make that use local.
+    written = _names_in(scope.function.node) if scope is not None else set()
+    name = next(
+        (n for n in _CLIENT_NAMES if n not in written and (scope is None or not scope.lookup(n))),
+        None,
+    )
     if name is None:
         return None
     response_unsafe, members, more_edits = _response_uses(semantic, call, small)
@@ -104,6 +109,18 @@ def http_fix(semantic: SemanticModel, call: cst.Call, callee: str, config: Confi
         unused_imports=(imported,) if imported else (),
         more_edits=more_edits,
     )
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    """Every name written in `node`, nested functions and classes included."""
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            names.add(current.value)
+        stack.extend(code_children(current))
+    return names
 
 
 def _imported_client(semantic: SemanticModel) -> str:
