@@ -231,25 +231,24 @@ def _statement(draw: st.DrawFn, context: _Context, level: int) -> list[_Line]:
         return _function(draw, context, level)
     if kind == "class":
         return _class(draw, context, level)
-    body_context = inner
     if kind in ("for", "while", "async for"):
         header = {
             "for": "for item in items:",
             "while": "while flag:",
             "async for": "async for item in stream():",
         }[kind]
-        loop = replace(body_context, in_loop=True)
+        loop = replace(inner, in_loop=True)
         lines = [(level, header), *_block(draw, loop, level + 1)]
         if draw(st.booleans()):
-            lines += [(level, "else:"), *_block(draw, body_context, level + 1)]
+            lines += [(level, "else:"), *_block(draw, inner, level + 1)]
         return lines
     if kind == "if":
         lines = [(level, f"if {draw(st.sampled_from(['flag', _call(draw)]))}:")]
-        lines += _block(draw, body_context, level + 1)
+        lines += _block(draw, inner, level + 1)
         if draw(st.booleans()):
-            lines += [(level, "elif other:"), *_block(draw, body_context, level + 1)]
+            lines += [(level, "elif other:"), *_block(draw, inner, level + 1)]
         if draw(st.booleans()):
-            lines += [(level, "else:"), *_block(draw, body_context, level + 1)]
+            lines += [(level, "else:"), *_block(draw, inner, level + 1)]
         return lines
     if kind in ("with", "async with"):
         header = draw(
@@ -259,8 +258,8 @@ def _statement(draw: st.DrawFn, context: _Context, level: int) -> list[_Line]:
                 else ["async with httpx.AsyncClient() as client:", "async with lock:"]
             )
         )
-        return [(level, header), *_block(draw, body_context, level + 1)]
-    lines = [(level, "try:"), *_block(draw, body_context, level + 1)]
+        return [(level, header), *_block(draw, inner, level + 1)]
+    lines = [(level, "try:"), *_block(draw, inner, level + 1)]
     handlers = draw(
         st.lists(
             st.sampled_from(
@@ -281,9 +280,9 @@ def _statement(draw: st.DrawFn, context: _Context, level: int) -> list[_Line]:
     if "except:" in handlers:
         handlers = [h for h in handlers if h != "except:"] + ["except:"]
     for handler in handlers:
-        lines += [(level, handler), *_block(draw, body_context, level + 1)]
+        lines += [(level, handler), *_block(draw, inner, level + 1)]
     if not handlers or draw(st.booleans()):
-        lines += [(level, "finally:"), *_block(draw, body_context, level + 1)]
+        lines += [(level, "finally:"), *_block(draw, inner, level + 1)]
     return lines
 
 
