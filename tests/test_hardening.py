@@ -304,3 +304,15 @@ def test_two_fix_runs_racing_on_one_tree_agree(tmp_path: Path) -> None:
         assert after == expected  # every file whole, as one run fixes it; no temporary files
         for data in after.values():
             cst.parse_module(data)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="LibCST drops the last line break of a file whose line breaks are lone CRs "
+    "(parse_module(b'x = 1\\r').bytes == b'x = 1'), so a fixed file loses it",
+)
+def test_a_file_with_lone_cr_line_breaks_keeps_its_last_one(tmp_path: Path) -> None:
+    path = tmp_path / "mac.py"
+    path.write_bytes(SLEEPY.replace("\n", "\r").encode())
+    (fixed,), _ = api.fix_paths([path], Config(root=tmp_path))
+    assert fixed.after == FIXED.replace("\n", "\r").encode()
