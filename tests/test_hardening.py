@@ -268,9 +268,9 @@ def test_two_fix_runs_racing_on_one_tree_agree(tmp_path: Path) -> None:
     fixtures = Path(__file__).resolve().parent.parent / "fixtures"
     sources = {
         name: (fixtures / name).read_bytes()
-        for name in ("ASL101.py", "ASL102.py", "ASL503.py", "ASL201.py")
+        for name in ("ASL102.py", "ASL503.py", "ASL201.py")
     }
-    for number in range(8):  # many small files: many chances to interleave
+    for number in range(6):  # many small files: many chances to interleave
         sources[f"small_{number}.py"] = (SLEEPY + f"    return {number}\n").encode()
     expected_tree = tmp_path / "expected"
     expected_tree.mkdir()
@@ -280,7 +280,7 @@ def test_two_fix_runs_racing_on_one_tree_agree(tmp_path: Path) -> None:
     assert single.returncode in (0, 1), single.stderr
     expected = {p.name: p.read_bytes() for p in expected_tree.iterdir()}
     assert expected.keys() == sources.keys()
-    assert sum(expected[name] != sources[name] for name in sources) == 11  # not ASL201.py
+    assert sum(expected[name] != sources[name] for name in sources) == 8  # not ASL201.py
 
     tree = tmp_path / "raced"
     tree.mkdir()
