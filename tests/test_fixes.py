@@ -126,6 +126,27 @@ def test_http_client_name_is_not_one_the_function_already_uses() -> None:
     assert "await http_client.post(url, json={}" in fixed
 
 
+def test_a_response_stored_in_a_global_is_only_an_unsafe_fix() -> None:
+    # `resp.ok` elsewhere reads the global: the httpx response there has no `ok`.
+    source = (
+        "import requests\n\nasync def f(url):\n    global resp\n"
+        "    resp = requests.get(url)\n    return resp.ok\n"
+    )
+    assert fix(source.encode()) == source.encode()
+    assert b"await client.get(url" in fix(source.encode(), unsafe=True)
+
+
+def test_task_fix_names_neither_a_name_in_use_nor_a_shadowed_registry() -> None:
+    used = "import asyncio\n\nasync def f(g):\n    asyncio.create_task(g())\n    return task\n"
+    fixed = fix(used.encode(), unsafe=True).decode()
+    assert "    _task = asyncio.create_task(g())\n    _background_tasks.add(_task)\n" in fixed
+    assert fixed.endswith("    return task\n")
+    shadowed = (
+        "import asyncio\n\nasync def f(g, _background_tasks):\n    asyncio.create_task(g())\n"
+    )
+    assert fix(shadowed.encode(), unsafe=True) == shadowed.encode()
+
+
 def test_compiling_the_fixed_file_prints_no_warnings() -> None:
     source = SLEEPY + "    x = 1()\n    y = '\\d'\n"
     with warnings.catch_warnings(record=True) as caught:

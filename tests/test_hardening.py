@@ -267,8 +267,7 @@ def test_read_only_file_is_not_replaced(tmp_path: Path, monkeypatch: pytest.Monk
 def test_two_fix_runs_racing_on_one_tree_agree(tmp_path: Path) -> None:
     fixtures = Path(__file__).resolve().parent.parent / "fixtures"
     sources = {
-        name: (fixtures / name).read_bytes()
-        for name in ("ASL102.py", "ASL503.py", "ASL201.py")
+        name: (fixtures / name).read_bytes() for name in ("ASL102.py", "ASL503.py", "ASL201.py")
     }
     for number in range(6):  # many small files: many chances to interleave
         sources[f"small_{number}.py"] = (SLEEPY + f"    return {number}\n").encode()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.fix import Applicability, Fix
-from asynclint.rules._fixes import can_await, import_of, module_name_at
+from asynclint.rules._fixes import can_await, import_of, module_name_at, names_in
 from asynclint.rules._lifecycle import uses
 from asynclint.semantic.walker import code_children
 
@@ -56,7 +56,7 @@ def http_fix(semantic: SemanticModel, call: cst.Call, callee: str, config: Confi
     request_args, client_args, unsafe = mapped
     scope = semantic.scope_of(call)
     # Not a name the function refers to anywhere: binding it there would make that use local.
-    written = _names_in(scope.function.node) if scope is not None else set()
+    written = names_in(scope.function.node) if scope is not None else set()
     name = next(
         (n for n in _CLIENT_NAMES if n not in written and (scope is None or not scope.lookup(n))),
         None,
@@ -109,18 +109,6 @@ def http_fix(semantic: SemanticModel, call: cst.Call, callee: str, config: Confi
         unused_imports=(imported,) if imported else (),
         more_edits=more_edits,
     )
-
-
-def _names_in(node: cst.CSTNode) -> set[str]:
-    """Every name written in `node`, nested functions and classes included."""
-    names: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            names.add(current.value)
-        stack.extend(code_children(current))
-    return names
 
 
 def _imported_client(semantic: SemanticModel) -> str:
@@ -289,6 +277,8 @@ def _response_uses(
     if not isinstance(target, cst.Name) or scope is None:
         return True, frozenset(), ()
     function = scope.function
+    if target.value in function.declared_outer:
+        return True, frozenset(), ()  # `global resp`: read elsewhere too
     if len(function.bindings.get(target.value, ())) != 1:
         return True, frozenset(), ()  # rebound elsewhere: its other values are not this one
     edits: list[tuple[cst.CSTNode, cst.CSTNode]] = []
