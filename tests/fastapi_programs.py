@@ -35,6 +35,7 @@ IMPORTS = (
     "import os, time",
     "from fastapi import APIRouter, FastAPI",
     "from functools import lru_cache",
+    "from deps import *",
 )
 
 COMMON_IMPORTS = ("import asyncio", "import time", "import requests")
@@ -127,6 +128,8 @@ SIMPLE = (
     "task = {e}",
     "tasks.add({e})",
     "del x",
+    "return_value = task or resp or client or http_client or _task",
+    "print(_background_tasks, client.get(url))",
     "pass",
     "...",
     "x = 'caf\u00e9'  # {e}",
@@ -164,6 +167,7 @@ PARAMETERS = (
     "url, *, kwargs={}",
     "asyncio",
     "client",
+    "url, _background_tasks",
     "url, requests=None",
     "self, url",
 )
@@ -299,8 +303,8 @@ def _function(draw: st.DrawFn, context: _Context, level: int) -> list[_Line]:
     lines.append((level, f"{prefix} {name}({parameters}){returns}:"))
     if draw(st.integers(0, 5)) == 0:
         lines.append((level + 1, '"""Docstring."""'))
-    if draw(st.integers(0, 7)) == 0:
-        lines.append((level + 1, "global loop"))
+    if draw(st.integers(0, 5)) == 0:
+        lines.append((level + 1, draw(st.sampled_from(["global loop", "global resp, task"]))))
     body = _Context(context.depth + 1, in_function=True, in_async=is_async)
     return lines + _block(draw, body, level + 1)
 

@@ -11,6 +11,8 @@ see conftest.py.
 from __future__ import annotations
 
 import codecs
+import importlib.util
+import symtable
 import warnings
 
 import libcst as cst
@@ -65,8 +67,36 @@ def _fix(source: bytes, unsafe: bool) -> bytes:
     return outcome.source
 
 
+def _scopes(source: bytes) -> list[symtable.SymbolTable]:
+    """The function (and lambda, comprehension, class) scopes of `source`, outermost first."""
+    found: list[symtable.SymbolTable] = []
+    pending = [symtable.symtable(importlib.util.decode_source(source), "app.py", "exec")]
+    while pending:
+        table = pending.pop(0)
+        found.append(table)
+        pending.extend(table.get_children())
+    return found
+
+
+def _assert_outer_names_stay_outer(source: bytes, fixed: bytes) -> None:
+    """A name a function reads from outside (a global, a closure variable) is not made a
+    local of it by a fix: the `as client` or `task =` a fix adds takes a name not in use."""
+    before, after = _scopes(source), _scopes(fixed)
+    if [t.get_name() for t in before] != [t.get_name() for t in after]:
+        return  # the fixes added or removed a scope: no pairing
+    for old, new in zip(before, after, strict=True):
+        if old.get_type() == "module":
+            continue
+        for symbol in old.get_symbols():
+            if symbol.is_referenced() and (symbol.is_global() or symbol.is_free()):
+                name = symbol.get_name()
+                if name in new.get_identifiers():
+                    assert not new.lookup(name).is_local(), f"`{name}` became a local"
+
+
 def _assert_fix_is_sound(source: bytes, unsafe: bool) -> bytes:
-    """Fix `source`: the result parses, compiles when the input did, and is a fixed point."""
+    """Fix `source`: the result parses, compiles when the input did, is a fixed point, and
+    reads its outer names as before."""
     fixed = _fix(source, unsafe)
     if fixed == source:
         return fixed
@@ -74,6 +104,7 @@ def _assert_fix_is_sound(source: bytes, unsafe: bool) -> bytes:
     cst.parse_module(fixed)
     if _compiles(source):
         assert _compiles(fixed)
+        _assert_outer_names_stay_outer(source, fixed)
     assert _fix(fixed, unsafe) == fixed, "a second fix changed the fixed file"
     assert fixed.startswith(codecs.BOM_UTF8) == source.startswith(codecs.BOM_UTF8)
     if b"\r\n" in source and b"\n" not in source.replace(b"\r\n", b""):
