@@ -185,7 +185,12 @@ def fix_paths(
         from asynclint.engine import fix_file
 
         rules = run.rules_for(path)
-        before = path.read_bytes()
+        try:
+            before = path.read_bytes()
+        except OSError as error:  # gone (or locked) since it was checked
+            detail = f"cannot read: {error.strerror or error}"
+            changed.append(FixedFile(path, found.filename, b"", b"", 0, detail))
+            continue
         outcome = fix_file(
             before,
             found.filename,

@@ -74,7 +74,7 @@ def dumps(diagnostics: Iterable[Diagnostic], root: Path, cwd: Path) -> str:
 
 def write(path: Path, diagnostics: Sequence[Diagnostic], root: Path, cwd: Path) -> None:
     """Record `diagnostics` (and nothing else: fixed findings drop out) in `path`, atomically."""
-    write_atomic(path, dumps(diagnostics, root, cwd).encode("utf-8"))
+    write_atomic(path, dumps(diagnostics, root, cwd).encode("utf-8"), create=True)
 
 
 def load(path: Path) -> Counter[Fingerprint]:

@@ -127,7 +127,7 @@ class Cache:
             _prepare(self.path.parent.parent)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             data = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
-            write_atomic(self.path, data, durable=False)
+            write_atomic(self.path, data, create=True, durable=False)
         except OSError:
             pass  # a read-only tree: the run's findings matter, not its cache
 

@@ -294,8 +294,8 @@ def _fix(
             click.echo(f"asynclint: error: {item.filename}: {item.error}", err=True)
         if item.after == item.before:
             continue
-        fixed += item.fixed
         if diff:
+            fixed += item.fixed
             sys.stdout.write(_unified_diff(item.filename, item.before, item.after))
             continue
         try:
@@ -303,6 +303,8 @@ def _fix(
         except OSError as error:
             click.echo(f"asynclint: error: {item.filename}: cannot write: {error}", err=True)
             failed = True
+            continue
+        fixed += item.fixed
     if diff:
         files = sum(c.after != c.before for c in changed)
         click.echo(

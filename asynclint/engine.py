@@ -7,7 +7,9 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import tokenize
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -33,10 +35,19 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 SUSPICIOUS_DEPTH = 200
 SUSPICIOUS_LINE = 20_000
 PARSE_TIMEOUT = 30.0
+#: The parser also recurses once per link of a long `elif` or `and`/`or` chain, which no
+#: bracket count sees: it runs on a thread with this much stack (address space; only the part
+#: the recursion reaches is ever touched), where such chains parse instead of overflowing.
+PARSER_STACK = 512 * 1024 * 1024
 
 _BRACKETS = bytes(range(256)).translate(None, b"()[]{}")
 _DEPTH = bytes.maketrans(b"([{)]}", b"\x02\x02\x02\x00\x00\x00")
 _LONG_LINE = re.compile(rb"[^\n]{%d}" % SUSPICIOUS_LINE)
+#: LibCST parses a chain of trailers (`a[0][0]...`, `f()()...`, `x().y().z()...`) in time
+#: cubic in its length: 400 links take 0.2 s, 1,000 take 2.4 s, 3,000 over a minute.
+MAX_CHAIN = 400
+_CHAIN_LINE = re.compile(rb"[^\n]{%d,}" % (MAX_CHAIN * 3))  # a link is 3 characters at least
+_LINK = re.compile(rb"[\])][\[(.]")
 
 
 @cache
@@ -120,12 +131,19 @@ class _Checker:
         return None
 
     def parse(self) -> cst.Module | None:
+        links = _longest_chain(self.source)
+        if links > MAX_CHAIN:
+            detail = (
+                f"A chain of {links} calls or subscripts on one line: more than the parser "
+                f"handles in reasonable time ({MAX_CHAIN}); not checked"
+            )
+            return self._parse_failed(("crash", detail))
         if _suspicious(self.source):
             problem = _parse_isolated(self.source)
             if problem is not None:
                 return self._parse_failed(problem)
         try:
-            return cst.parse_module(self.source)
+            return _parse_module(self.source)
         except cst.ParserSyntaxError as error:
             return self._parse_failed(_syntax_problem(error.message, error.raw_line))
         except RecursionError:
@@ -322,6 +340,12 @@ def _tokenizer_error_position(message: str, text: str) -> tuple[int, int]:
     return 1, 1
 
 
+def _longest_chain(source: bytes) -> int:
+    """The most trailer links (`][`, `)(`, `).`) on one line, counted only on lines long
+    enough to hold more than MAX_CHAIN of them."""
+    return max((len(_LINK.findall(m.group())) + 1 for m in _CHAIN_LINE.finditer(source)), default=0)
+
+
 def _suspicious(source: bytes) -> bool:
     brackets = source.translate(_DEPTH, _BRACKETS)
     if len(brackets) > SUSPICIOUS_DEPTH and max(accumulate(b - 1 for b in brackets)) > (
@@ -329,6 +353,34 @@ def _suspicious(source: bytes) -> bool:
     ):
         return True
     return len(source) > SUSPICIOUS_LINE and _LONG_LINE.search(source) is not None
+
+
+def _parse_module(source: bytes) -> cst.Module:
+    """`cst.parse_module(source)` on a thread with a PARSER_STACK stack (on this one when no
+    such thread can be made); what it raises is raised here."""
+    outcome: list[cst.Module | BaseException] = []
+
+    def parse() -> None:
+        try:
+            outcome.append(cst.parse_module(source))
+        except BaseException as error:
+            outcome.append(error)
+
+    try:
+        previous = threading.stack_size(PARSER_STACK)
+    except (ValueError, RuntimeError):  # no such stack here
+        return cst.parse_module(source)
+    try:
+        thread = threading.Thread(target=parse, name="asynclint-parse", daemon=True)
+        thread.start()
+    except RuntimeError:  # the address space for the stack is not there
+        return cst.parse_module(source)
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 _CHILD = """
@@ -414,6 +466,8 @@ def check_source(
 
 
 MAX_FIX_PASSES = 10
+#: LibCST drops the last line break of a file whose line breaks are lone CRs.
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 @dataclass
@@ -444,6 +498,13 @@ def fix_file(
     The last pass, which finds nothing more to fix, gives the findings left.
     """
     original, fixed = source, 0
+    if _LONE_CR.search(source):
+        return FixOutcome(
+            original,
+            0,
+            "its line breaks are lone CRs (classic Mac OS), which "
+            "the fixer cannot keep: file left unchanged",
+        )
     for _ in range(MAX_FIX_PASSES + 1):
         checker = _Checker(source, filename, config, module_name)
         module = checker.load()
@@ -516,12 +577,14 @@ def _ancestors(model: SemanticModel, node: cst.CSTNode) -> list[cst.CSTNode]:
 
 def _not_compiling(original: bytes, fixed: bytes, filename: str) -> str | None:
     """Why the fixed bytes (which parse) may not replace the original ones, if they may not."""
-    try:
-        compile(original, filename, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return None  # newer syntax than this Python: parsing is all that can be checked
-    try:
-        compile(fixed, filename, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as error:
-        return f"the fixes produced code that does not compile ({error}); file left unchanged"
+    with warnings.catch_warnings():  # the compiler's opinions of the user's code are not ours
+        warnings.simplefilter("ignore")
+        try:
+            compile(original, filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return None  # newer syntax than this Python: parsing is all that can be checked
+        try:
+            compile(fixed, filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as error:
+            return f"the fixes produced code that does not compile ({error}); file left unchanged"
     return None

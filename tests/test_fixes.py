@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import stat
+import warnings
 from pathlib import Path
 
 import libcst as cst
@@ -110,6 +111,49 @@ def test_time_import_kept_when_still_used() -> None:
 def test_no_fix_where_asyncio_means_something_else() -> None:
     source = "import time\n\nasync def f(asyncio):\n    time.sleep(1)\n"
     assert fix(source.encode()) == source.encode()
+
+
+def test_http_client_name_is_not_one_the_function_already_uses() -> None:
+    # Found by the fuzzer: `as client` made the (global, star-imported) `client` in the other
+    # branch a local, so that branch raised UnboundLocalError.
+    source = (
+        "import requests\nfrom deps import *\n\nasync def f(url, flag):\n"
+        "    if flag:\n        return client.get(url)\n    requests.post(url, json={})\n"
+    )
+    fixed = fix(source.encode()).decode()
+    assert "        return client.get(url)\n" in fixed
+    assert "    async with httpx.AsyncClient() as http_client:\n" in fixed
+    assert "await http_client.post(url, json={}" in fixed
+
+
+def test_a_response_stored_in_a_global_is_only_an_unsafe_fix() -> None:
+    # `resp.ok` elsewhere reads the global: the httpx response there has no `ok`.
+    source = (
+        "import requests\n\nasync def f(url):\n    global resp\n"
+        "    resp = requests.get(url)\n    return resp.ok\n"
+    )
+    assert fix(source.encode()) == source.encode()
+    assert b"await client.get(url" in fix(source.encode(), unsafe=True)
+
+
+def test_task_fix_names_neither_a_name_in_use_nor_a_shadowed_registry() -> None:
+    used = "import asyncio\n\nasync def f(g):\n    asyncio.create_task(g())\n    return task\n"
+    fixed = fix(used.encode(), unsafe=True).decode()
+    assert "    _task = asyncio.create_task(g())\n    _background_tasks.add(_task)\n" in fixed
+    assert fixed.endswith("    return task\n")
+    shadowed = (
+        "import asyncio\n\nasync def f(g, _background_tasks):\n    asyncio.create_task(g())\n"
+    )
+    assert fix(shadowed.encode(), unsafe=True) == shadowed.encode()
+
+
+def test_compiling_the_fixed_file_prints_no_warnings() -> None:
+    source = SLEEPY + "    x = 1()\n    y = '\\d'\n"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fixed = fix(source.encode())
+    assert b"await asyncio.sleep(1)" in fixed
+    assert [str(w.message) for w in caught] == []
 
 
 def test_noqa_keeps_the_call() -> None:

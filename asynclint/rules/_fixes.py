@@ -8,6 +8,7 @@ import libcst as cst
 
 from asynclint.fix import Import
 from asynclint.semantic.scopes import BindingKind
+from asynclint.semantic.walker import code_children
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -78,6 +79,19 @@ def import_of(semantic: SemanticModel, func: cst.BaseExpression) -> Import | Non
         module, _, obj = qname.rpartition(".")
         return Import(module, obj, None if local == obj else local)
     return Import(qname, None, None if local == qname else local)
+
+
+def names_in(node: cst.CSTNode) -> set[str]:
+    """Every name written in `node`, nested functions and classes included: a name a fix
+    binds in a function must not be one of these, or a use of it elsewhere would change."""
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            names.add(current.value)
+        stack.extend(code_children(current))
+    return names
 
 
 def module_attribute(module: str, attribute: str) -> cst.Attribute:

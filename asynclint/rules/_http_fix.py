@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.fix import Applicability, Fix
-from asynclint.rules._fixes import can_await, import_of, module_name_at
+from asynclint.rules._fixes import can_await, import_of, module_name_at, names_in
 from asynclint.rules._lifecycle import uses
 from asynclint.semantic.walker import code_children
 
@@ -55,7 +55,12 @@ def http_fix(semantic: SemanticModel, call: cst.Call, callee: str, config: Confi
         return None
     request_args, client_args, unsafe = mapped
     scope = semantic.scope_of(call)
-    name = next((n for n in _CLIENT_NAMES if scope is None or not scope.lookup(n)), None)
+    # Not a name the function refers to anywhere: binding it there would make that use local.
+    written = names_in(scope.function.node) if scope is not None else set()
+    name = next(
+        (n for n in _CLIENT_NAMES if n not in written and (scope is None or not scope.lookup(n))),
+        None,
+    )
     if name is None:
         return None
     response_unsafe, members, more_edits = _response_uses(semantic, call, small)
@@ -272,6 +277,8 @@ def _response_uses(
     if not isinstance(target, cst.Name) or scope is None:
         return True, frozenset(), ()
     function = scope.function
+    if target.value in function.declared_outer:
+        return True, frozenset(), ()  # `global resp`: read elsewhere too
     if len(function.bindings.get(target.value, ())) != 1:
         return True, frozenset(), ()  # rebound elsewhere: its other values are not this one
     edits: list[tuple[cst.CSTNode, cst.CSTNode]] = []
