@@ -123,6 +123,16 @@ def _keep_leading_lines(before: cst.Module, after: cst.Module) -> cst.Module:
         new[position] = new[position].with_changes(
             leading_lines=[*lines, *new[position].leading_lines]
         )
+    opened = new and old and not new[0].deep_equals(old[0]) and not _same_slot(old[0], new[0])
+    if opened:
+        # A statement that now opens the file keeps its comments, not the blank lines that
+        # separated it from the import removed above it.
+        lines = list(new[0].leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        if len(lines) != len(new[0].leading_lines):
+            new[0] = new[0].with_changes(leading_lines=lines)
+            moved[0] = lines
     return after.with_changes(body=new) if moved else after
 
 

@@ -216,6 +216,14 @@ def test_comments_above_a_removed_import_stay() -> None:
     assert fixed.startswith("import os\n\n# third party\nimport httpx\nimport asyncio\n\n")
 
 
+def test_a_file_whose_first_import_is_removed_does_not_start_with_a_blank_line() -> None:
+    source = "import time\n\nfrom fastapi import FastAPI\n\n\nasync def f():\n    time.sleep(1)\n"
+    fixed = fix(source.encode()).decode()
+    assert fixed.startswith("from fastapi import FastAPI\nimport asyncio\n\n\nasync def f():")
+    kept = "\nimport os\nimport time\n\n\nasync def f():\n    time.sleep(1)\n"
+    assert fix(kept.encode()).decode().startswith("\nimport os\n")  # not its first line
+
+
 def test_task_registry_goes_after_the_docstring_and_what_binds_asyncio() -> None:
     source = (
         '"""Doc."""\ntry:\n    import asyncio\nexcept ImportError:\n    raise\n\n'
