@@ -261,6 +261,7 @@ def _run(
         color=_use_color(sys.stdout),
         statistics=statistics,
         rules=_enabled_rules(config) if output_format == "sarif" else None,
+        edits=_edits(diagnostics, config) if output_format == "sarif" else None,
         root=config.root,
     )
     stream = sys.stdout if output_format == "text" else sys.stderr
@@ -271,6 +272,25 @@ def _run(
     if failed:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _edits(diagnostics: list[Diagnostic], config: Config) -> dict[tuple[str, str, int, int], Any]:
+    """The findings' fixes as text edits of their files (SARIF's fixes are edits)."""
+    from asynclint.engine import fix_edits, module_name_for
+
+    found = {}
+    for filename in sorted({d.filename for d in diagnostics if d.fix_applicability}):
+        try:
+            source = Path(filename).read_bytes()
+        except OSError:
+            continue
+        module = module_name_for(Path(filename))
+        edits = fix_edits(
+            source, filename, config, module_name=module, rules=_enabled_rules(config)
+        )
+        for (code, row, column), edit in edits.items():
+            found[filename, code, row, column] = edit
+    return found
 
 
 def _enabled_rules(config: Config) -> list[Any]:

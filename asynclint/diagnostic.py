@@ -9,6 +9,11 @@ if TYPE_CHECKING:
     from asynclint.semantic.summary import ModuleSummary
 
 
+#: A fix as a text edit of its file: start line, start column, end line, end column (1-based,
+#: the end column exclusive) of what it replaces, and the text it puts there.
+Edit = tuple[int, int, int, int, str]
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """A 1-based row and a 1-based column, as ruff reports them."""

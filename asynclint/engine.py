@@ -19,7 +19,7 @@ from pathlib import Path
 import libcst as cst
 
 from asynclint.config import Config
-from asynclint.diagnostic import Analysis, Diagnostic, FileResult, Location
+from asynclint.diagnostic import Analysis, Diagnostic, Edit, FileResult, Location
 from asynclint.fix import Fix, apply_fixes
 from asynclint.positions import ParentOf, enclosing_scope, locate
 from asynclint.rule import Report, Rule
@@ -535,6 +535,54 @@ def fix_file(
             return FixOutcome(original, 0, problem)
     checker.result.diagnostics.sort(key=lambda d: d.sort_key)
     return FixOutcome(source, fixed, left=checker.result)
+
+
+def fix_edits(
+    source: bytes,
+    filename: str,
+    config: Config,
+    *,
+    module_name: str,
+    rules: Sequence[type[Rule]],
+) -> dict[tuple[str, int, int], Edit]:
+    """Each fix of the file's findings, alone, as a text edit of the file: keyed by the
+    finding's code, line and column (for SARIF, whose fixes are edits, not transforms)."""
+    checker = _Checker(source, filename, config, module_name)
+    module = checker.load()
+    if module is None:
+        return {}
+    model, reports = checker.analyse(module, checker.active(rules), None)
+    fixable = [r for r in reports if r.fix is not None]
+    if not fixable:
+        return {}
+    spans = locate(module, [r.node for r in fixable], model.parent_of, checker.text)
+    old = module.code
+    edits = {}
+    for report in fixable:
+        assert report.fix is not None
+        try:
+            new = apply_fixes(module, [report.fix]).code
+        except Exception:  # a fix that cannot be made alone is left out, as fix_file would
+            continue
+        start = 0
+        while start < min(len(old), len(new)) and old[start] == new[start]:
+            start += 1
+        end_old, end_new = len(old), len(new)
+        while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+            end_old, end_new = end_old - 1, end_new - 1
+        (row, column), _ = spans.get(id(report.node), ((0, 0), (0, 0)))
+        edits[report.code, row, column] = (
+            *_line_column(old, start),
+            *_line_column(old, end_old),
+            new[start:end_new],
+        )
+    return edits
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    line_start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+    line = text.count("\n", 0, offset) + 1 if "\n" in text else text.count("\r", 0, offset) + 1
+    return line, offset - line_start + 1
 
 
 def _chosen_fixes(

@@ -128,15 +128,34 @@ def test_cli_sarif_rules_describe_the_docs(project: Path) -> None:
     assert "await asyncio.sleep(1)" in sleep["help"]["text"]
 
 
-def test_cli_sarif_fix_is_a_property_not_a_sarif_fix(project: Path) -> None:
+def _apply(text: str, replacement: dict[str, Any]) -> str:
+    region = replacement["deletedRegion"]
+    lines = text.splitlines(keepends=True)
+
+    def offset(line: int, column: int) -> int:
+        return sum(len(x) for x in lines[: line - 1]) + column - 1
+
+    start = offset(region["startLine"], region["startColumn"])
+    end = offset(region["endLine"], region["endColumn"])
+    return text[:start] + replacement["insertedContent"]["text"] + text[end:]
+
+
+def test_cli_sarif_fixes_are_the_edits_asynclint_fix_makes(project: Path) -> None:
     _, log = check_sarif("--select", "ASL102")
     [result] = [r for r in log["runs"][0]["results"] if r["ruleId"] == "ASL102"]
-    assert "fixes" not in result  # a SARIF fix needs its edits, which findings do not carry
     assert result["properties"] == {
         "fix": {"applicability": "safe", "title": "Use `await asyncio.sleep(...)`"}
     }
-    _, log = check_sarif("--select", "ASL501")
-    assert all("properties" not in r for r in log["runs"][0]["results"])
+    [fix] = result["fixes"]
+    assert fix["description"]["text"] == "Use `await asyncio.sleep(...)`"
+    [change] = fix["artifactChanges"]
+    assert change["artifactLocation"] == physical(result)["artifactLocation"]
+    [replacement] = change["replacements"]
+    before = (project / "app.py").read_text()
+    CliRunner().invoke(main, ["fix", "--select", "ASL102", "app.py"])
+    assert _apply(before, replacement) == (project / "app.py").read_text() != before
+    _, log = check_sarif("--select", "ASL501")  # no fix: neither property nor SARIF fix
+    assert all("properties" not in r and "fixes" not in r for r in log["runs"][0]["results"])
 
 
 def test_cli_sarif_exit_codes(project: Path) -> None:

@@ -6,11 +6,11 @@ Modules are imported lazily so that ``rich`` is only loaded when the text format
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from asynclint.diagnostic import Diagnostic
+from asynclint.diagnostic import Diagnostic, Edit
 
 if TYPE_CHECKING:
     from asynclint.rule import Rule
@@ -28,8 +28,10 @@ def render(
     show_fixes: bool = True,
     rules: Sequence[type[Rule]] | None = None,
     root: Path | None = None,
+    edits: Mapping[tuple[str, str, int, int], Edit] | None = None,
 ) -> None:
-    """Write ``diagnostics`` to ``stream`` in format ``fmt``.
+    """Write ``diagnostics`` to ``stream`` in format ``fmt``; ``edits`` (the fixes as text
+    edits, by file, code, line and column) are for ``sarif``.
 
     ``statistics`` replaces the per-finding listing with per-code counts (JSON for ``json``,
     a table otherwise). ``show_fixes`` controls the ``= help:`` lines of the text format.
@@ -61,7 +63,7 @@ def render(
     elif fmt == "sarif":
         from asynclint.output import sarif
 
-        sarif.render(diagnostics, stream, rules=rules, root=root)
+        sarif.render(diagnostics, stream, rules=rules, root=root, edits=edits)
     else:
         from asynclint.output import github
 

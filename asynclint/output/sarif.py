@@ -10,14 +10,14 @@ from __future__ import annotations
 import inspect
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from asynclint import __version__
-from asynclint.diagnostic import Diagnostic
+from asynclint.diagnostic import Diagnostic, Edit
 from asynclint.files import git_top
 from asynclint.rule import Rule
 
@@ -101,13 +101,14 @@ def _region(diagnostic: Diagnostic) -> dict[str, int]:
 
 
 def to_result(
-    diagnostic: Diagnostic, rule_index: dict[str, int], base: Path, cwd: Path
+    diagnostic: Diagnostic,
+    rule_index: dict[str, int],
+    base: Path,
+    cwd: Path,
+    edit: Edit | None = None,
 ) -> dict[str, Any]:
-    """One finding as a SARIF ``result``.
-
-    A finding knows its fix's title and safety but not its edits, and a SARIF ``fix`` needs
-    the edits (``artifactChanges``): the fix goes into the result's properties instead.
-    """
+    """One finding as a SARIF ``result``; with `edit` (its fix as a text edit of the file),
+    a SARIF ``fix``. The fix's title and safety are in the result's properties too."""
     d = diagnostic
     result: dict[str, Any] = {"ruleId": d.code}
     if d.code in rule_index:
@@ -124,6 +125,27 @@ def to_result(
     ]
     if d.fix_applicability:
         result["properties"] = {"fix": {"applicability": d.fix_applicability, "title": d.fix_title}}
+    if edit is not None:
+        start_line, start_column, end_line, end_column, text = edit
+        deleted = {
+            "startLine": start_line,
+            "startColumn": start_column,
+            "endLine": end_line,
+            "endColumn": end_column,
+        }
+        result["fixes"] = [
+            {
+                "description": {"text": d.fix_title or "Fix"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": artifact_location(d.filename, base, cwd),
+                        "replacements": [
+                            {"deletedRegion": deleted, "insertedContent": {"text": text}}
+                        ],
+                    }
+                ],
+            }
+        ]
     return result
 
 
@@ -149,8 +171,10 @@ def to_log(
     rules: Sequence[type[Rule]] | None = None,
     root: Path | None = None,
     cwd: Path | None = None,
+    edits: Mapping[tuple[str, str, int, int], Edit] | None = None,
 ) -> dict[str, Any]:
-    """The SARIF log of one run.
+    """The SARIF log of one run; `edits` are the findings' fixes as text edits, keyed by file
+    name, code, line and column.
 
     ``rules`` are the enabled rules (default: those the findings name); ``root`` is the project
     root and ``cwd`` the directory the findings' file names are relative to (default: the
@@ -174,9 +198,16 @@ def to_log(
             SOURCE_ROOT: {"uri": base_uri if base_uri.endswith("/") else f"{base_uri}/"}
         },
         "columnKind": "unicodeCodePoints",
-        "results": [to_result(d, rule_index, base, cwd) for d in diagnostics],
+        "results": [
+            to_result(d, rule_index, base, cwd, edits.get(_key(d)) if edits else None)
+            for d in diagnostics
+        ],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _key(d: Diagnostic) -> tuple[str, str, int, int]:
+    return (d.filename, d.code, d.location.row, d.location.column)
 
 
 def render(
@@ -186,9 +217,9 @@ def render(
     rules: Sequence[type[Rule]] | None = None,
     root: Path | None = None,
     color: bool = False,
+    edits: Mapping[tuple[str, str, int, int], Edit] | None = None,
 ) -> None:
     """Write the SARIF log as JSON; ``color`` is ignored."""
-    stream.write(
-        json.dumps(to_log(diagnostics, rules=rules, root=root), indent=2, ensure_ascii=False)
-    )
+    log = to_log(diagnostics, rules=rules, root=root, edits=edits)
+    stream.write(json.dumps(log, indent=2, ensure_ascii=False))
     stream.write("\n")
