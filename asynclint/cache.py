@@ -28,10 +28,10 @@ from asynclint.atomic import write_atomic
 
 if TYPE_CHECKING:
     from asynclint.config import Config
-    from asynclint.engine import Analysis
+    from asynclint.diagnostic import Analysis, FileResult
 
 CACHE_DIR_NAME = ".asynclint_cache"
-_FORMAT = 1
+_FORMAT = 2
 _RACY_NS = 2_000_000_000  # files modified this close to the pack's writing are hashed again
 
 
@@ -69,6 +69,9 @@ class Cache:
     records: dict[str, Record] = field(default_factory=dict)
     written_ns: int = 0
     changed: bool = False
+    #: The last run's findings per file, and the key of what that run saw (every file's entry
+    #: and which files it reported): the same key gives the same findings.
+    settled: tuple[str, dict[str, FileResult]] = ("", {})
 
     @classmethod
     def open(cls, directory: Path, config: Config) -> Cache:
@@ -80,6 +83,7 @@ class Cache:
                 data = pickle.load(stream)
             if data["format"] == _FORMAT:
                 cache.records, cache.written_ns = data["records"], data["written_ns"]
+                cache.settled = data["settled"]
         except Exception:  # absent, torn by a crash, or from another build: start afresh
             pass
         return cache
@@ -115,6 +119,12 @@ class Cache:
             self.records[relpath] = Record(stat.st_mtime_ns, stat.st_size, entry)
             self.changed = True
 
+    def settle(self, key: str, results: dict[str, FileResult]) -> None:
+        """Remember the findings of a run that saw `key`."""
+        if self.path is not None and self.settled[0] != key:
+            self.settled = (key, results)
+            self.changed = True
+
     def touched(self) -> None:
         """An entry was changed in place (its checked analysis)."""
         self.changed = True
@@ -122,7 +132,12 @@ class Cache:
     def save(self) -> None:
         if self.path is None or not self.changed:
             return
-        data = {"format": _FORMAT, "written_ns": time.time_ns(), "records": self.records}
+        data = {
+            "format": _FORMAT,
+            "written_ns": time.time_ns(),
+            "records": self.records,
+            "settled": self.settled,
+        }
         try:
             _prepare(self.path.parent.parent)
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -91,6 +91,7 @@ def analyse_project(
         if entry is None:
             todo.append(_Job(position, sources[position], file.filename, file.module_name))
         entries[position] = entry
+    seen = _seen(files, entries)
     segments = {part for file in files for part in file.module_name.split(".")}
     # The modules others import are analysed first, so that most files are checked knowing
     # what those tell them (else a second pass parses them again).
@@ -98,6 +99,13 @@ def analyse_project(
         (entry.analysis.summary for entry in entries if entry and entry.analysis.summary),
         segments,
     )
+    settled_key, settled = cache.settled
+    if not todo and settled_key == seen:  # nothing changed since the last run: its findings
+        found = [
+            settled.get(f.relpath, r) or FileResult(f.filename)
+            for f, r in zip(files, results, strict=True)
+        ]
+        return found, index
     tick = _ticker(progress, len(files))
     tick(len(files) - len(todo))  # the files the cache answered
     for wave in waves(todo):
@@ -139,7 +147,6 @@ def analyse_project(
         entry.checked = (answers_digest(answers(index, analysis.asked)), analysis)
         cache.touched()
         results[job.position] = analysis.result
-    cache.save()
     reach = Reach(entry.analysis.summary for entry in entries if entry and entry.analysis.summary)
     found = []
     for result, file in zip(results, files, strict=True):
@@ -149,11 +156,21 @@ def analyse_project(
         if len(kept) != len(result.diagnostics):  # a copy: the cache holds the original
             result = FileResult(result.filename, kept, result.suppressed)
         found.append(result)
+    reported = {f.relpath: r for f, r in zip(files, found, strict=True) if f.reported}
+    cache.settle(_seen(files, entries), reported)
+    cache.save()
     return found, index
 
 
 #: Told how far a run has come: files done, files in all, what is being done.
 Progress = Callable[[int, int, str], None]
+
+
+def _seen(files: Sequence[SourceFile], entries: list[Entry | None]) -> str:
+    """What a run's findings depend on: every file's entry, and which files it reports."""
+    return answers_digest(
+        [(f.relpath, f.reported, e.key if e else None) for f, e in zip(files, entries, strict=True)]
+    )
 
 
 def _ticker(

@@ -348,3 +348,17 @@ def test_modules_next_to_a_loader_by_name_are_not_judged(tmp_path: Path) -> None
         ("crud.py", 5),
         ("orphan.py", 5),  # its function `owners` is named in main.py
     ]
+
+
+def test_an_unchanged_project_gives_the_last_runs_findings(tmp_path: Path, monkeypatch) -> None:
+    root = _project(tmp_path / "shop", extra=3)
+    cache, config = tmp_path / "cache", Config(root=root)
+    first = _findings(check_paths([root], config, cache_dir=cache))
+    asked: list[object] = []
+    answers = runner.answers
+    monkeypatch.setattr(runner, "answers", lambda *a: asked.append(a) or answers(*a))
+    assert _findings(check_paths([root], config, cache_dir=cache)) == first
+    assert asked == []  # not even the index was asked again
+    one = check_paths([root / "app" / "routes.py"], config, cache_dir=cache)
+    assert [d.code for d in one.diagnostics] == ["ASL106"] and asked  # another set reported
+    assert _findings(check_paths([root], config, cache_dir=cache)) == first
