@@ -24,7 +24,7 @@ from asynclint.cache import Cache, Entry, answers_digest, file_key
 from asynclint.config import Config
 from asynclint.diagnostic import Analysis, FileResult
 from asynclint.semantic.imports import waves
-from asynclint.semantic.reach import Reach
+from asynclint.semantic.reach import REACHABLE_ONLY, Reach
 from asynclint.semantic.summary import ProjectIndex, answers
 
 if TYPE_CHECKING:
@@ -147,17 +147,20 @@ def analyse_project(
         entry.checked = (answers_digest(answers(index, analysis.asked)), analysis)
         cache.touched()
         results[job.position] = analysis.result
-    reach = Reach(entry.analysis.summary for entry in entries if entry and entry.analysis.summary)
+    reach = None
     found = []
     for result, file in zip(results, files, strict=True):
         if result is None:
             result = FileResult(file.filename)
-        kept = reach.keep(file.module_name, result.diagnostics)
+        if reach is None and any(d.code.startswith(REACHABLE_ONLY) for d in result.diagnostics):
+            reach = Reach(e.analysis.summary for e in entries if e and e.analysis.summary)
+        kept = reach.keep(file.module_name, result.diagnostics) if reach else result.diagnostics
         if len(kept) != len(result.diagnostics):  # a copy: the cache holds the original
             result = FileResult(result.filename, kept, result.suppressed)
         found.append(result)
-    reported = {f.relpath: r for f, r in zip(files, found, strict=True) if f.reported}
-    cache.settle(_seen(files, entries), reported)
+    if all(f.reported for f in files):  # a whole project's run (not pre-commit's few files)
+        settled = dict(zip((f.relpath for f in files), found, strict=True))
+        cache.settle(_seen(files, entries), settled)
     cache.save()
     return found, index
 
