@@ -150,8 +150,9 @@ def analyse_project(
     reach = None
     found = []
     for result, file in zip(results, files, strict=True):
-        if result is None:
-            result = FileResult(file.filename)
+        if result is None or not file.reported or not result.diagnostics:
+            found.append(result or FileResult(file.filename))
+            continue
         if reach is None and any(d.code.startswith(REACHABLE_ONLY) for d in result.diagnostics):
             reach = Reach(e.analysis.summary for e in entries if e and e.analysis.summary)
         kept = reach.keep(file.module_name, result.diagnostics) if reach else result.diagnostics

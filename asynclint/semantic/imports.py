@@ -12,10 +12,18 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from asynclint.semantic.summary import module_suffixes, nearest
-from asynclint.semantic.walker import resolve_relative
 
 _FROM = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w., \t]*)", re.M)
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w., \t]+)", re.M)
+
+
+def resolve_relative(module_name: str, level: int, rest: str, is_package: bool = False) -> str:
+    """`from ..x import y` in `module_name`: `app.x` from `app.api.routes` (a package's
+    `__init__` is named as the package: one level less to climb)."""
+    package = module_name.split(".")
+    package = package[: max(len(package) - level + is_package, 0)]
+    parts = [*package, *([rest] if rest else [])]
+    return ".".join(parts) if parts else "." * level + rest
 
 
 class Job(Protocol):

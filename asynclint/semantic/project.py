@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from asynclint.semantic.imports import resolve_relative
 from asynclint.semantic.scopes import Binding, BindingKind
 from asynclint.semantic.summary import (
     NO_ANSWER,
@@ -24,7 +25,7 @@ from asynclint.semantic.summary import (
     answers,
     may_be_project,
 )
-from asynclint.semantic.walker import dotted_name, resolve_relative
+from asynclint.semantic.walker import dotted_name
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel

@@ -13,6 +13,7 @@ from functools import cache
 
 import libcst as cst
 
+from asynclint.semantic.imports import resolve_relative
 from asynclint.semantic.scopes import Binding, BindingKind, Scope, ScopeKind
 
 # Fields that only hold whitespace, punctuation or keywords.
@@ -268,15 +269,6 @@ def _import_from(w: Walker, node: cst.ImportFrom, scope: Scope) -> bool:
         qname = f"{base}.{name}" if base else name
         scope.bind(local, Binding(BindingKind.IMPORT, scope, qname=qname))
     return True
-
-
-def resolve_relative(module_name: str, level: int, rest: str, is_package: bool = False) -> str:
-    """`from ..x import y` in `module_name`: `app.x` from `app.api.routes` (a package's
-    `__init__` is named as the package: one level less to climb)."""
-    package = module_name.split(".")
-    package = package[: max(len(package) - level + is_package, 0)]
-    parts = [*package, *([rest] if rest else [])]
-    return ".".join(parts) if parts else "." * level + rest
 
 
 def _assign(w: Walker, node: cst.Assign, scope: Scope) -> bool:

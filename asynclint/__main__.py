@@ -1,0 +1,5 @@
+"""`python -m asynclint`: the command line."""
+
+from asynclint.cli import main
+
+main()
