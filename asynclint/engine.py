@@ -21,7 +21,7 @@ import libcst as cst
 from asynclint.config import Config
 from asynclint.diagnostic import Analysis, Diagnostic, Edit, FileResult, Location
 from asynclint.fix import Fix, apply_fixes
-from asynclint.positions import ParentOf, enclosing_scope, locate
+from asynclint.positions import ParentOf, enclosing_scope, line_column, locate
 from asynclint.rule import Report, Rule
 from asynclint.rules import load_rules
 from asynclint.semantic.model import SemanticModel
@@ -572,17 +572,11 @@ def fix_edits(
             end_old, end_new = end_old - 1, end_new - 1
         (row, column), _ = spans.get(id(report.node), ((0, 0), (0, 0)))
         edits[report.code, row, column] = (
-            *_line_column(old, start),
-            *_line_column(old, end_old),
+            *line_column(old, start),
+            *line_column(old, end_old),
             new[start:end_new],
         )
     return edits
-
-
-def _line_column(text: str, offset: int) -> tuple[int, int]:
-    line_start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
-    line = text.count("\n", 0, offset) + 1 if "\n" in text else text.count("\r", 0, offset) + 1
-    return line, offset - line_start + 1
 
 
 def _chosen_fixes(

@@ -97,6 +97,12 @@ def _newlines(text: str, end: int | None = None) -> int:
     return text.count("\n", 0, end) + text.count("\r", 0, end) - text.count("\r\n", 0, end)
 
 
+def line_column(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of `text[offset]`, lines broken as LibCST breaks them."""
+    start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+    return _newlines(text, offset) + 1, offset - start + 1
+
+
 def locate(
     module: cst.Module,
     nodes: Iterable[cst.CSTNode],

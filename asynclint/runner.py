@@ -85,8 +85,7 @@ def analyse_project(
                 source = sources[position] = file.path.read_bytes()
                 entry = cache.entry(file.relpath, file_key(source, file.filename, file.module_name))
         except OSError as error:
-            detail = f"Cannot read: {error.strerror or error}"
-            results[position] = engine_error(file.filename, detail)
+            results[position] = _unreadable(file, error)
             continue
         if entry is None:
             todo.append(_Job(position, sources[position], file.filename, file.module_name))
@@ -135,8 +134,7 @@ def analyse_project(
             try:
                 source = files[position].path.read_bytes()
             except OSError as error:
-                detail = f"Cannot read: {error.strerror or error}"
-                results[position] = engine_error(files[position].filename, detail)
+                results[position] = _unreadable(files[position], error)
                 continue
         file = files[position]
         again.append(_Job(position, source, file.filename, file.module_name))
@@ -168,6 +166,10 @@ def analyse_project(
 
 #: Told how far a run has come: files done, files in all, what is being done.
 Progress = Callable[[int, int, str], None]
+
+
+def _unreadable(file: SourceFile, error: OSError) -> FileResult:
+    return engine_error(file.filename, f"Cannot read: {error.strerror or error}")
 
 
 def _seen(files: Sequence[SourceFile], entries: list[Entry | None]) -> str:

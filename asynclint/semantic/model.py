@@ -49,6 +49,8 @@ class SemanticModel:
         collected = {cst.Call, cst.FunctionDef, *collect}
         result = Walker(module_name, collected, is_package).walk(module)
         self.module_scope = result.module_scope
+        #: Every module the file imports, anywhere in it.
+        self.imported_modules = frozenset(result.imported)
         self._scope_of = result.scope_of
         self._parent_of = result.parent_of
         self._collected = result.collected

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.semantic.imports import resolve_relative
 from asynclint.semantic.scopes import Binding, BindingKind
 from asynclint.semantic.summary import (
     NO_ANSWER,
@@ -25,7 +24,6 @@ from asynclint.semantic.summary import (
     answers,
     may_be_project,
 )
-from asynclint.semantic.walker import dotted_name
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -79,7 +77,7 @@ def summarize(
 
 
 #: Node types the summary reads besides those the rules ask for.
-SUMMARY_NODES = (cst.Name, cst.Import, cst.ImportFrom)
+SUMMARY_NODES = (cst.Name,)
 _APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
 #: Calls that import modules by name: plugin registries, autodiscovery.
 _LOADERS = frozenset(
@@ -98,26 +96,7 @@ _LOADERS = frozenset(
 def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
     """What tells whether the module's code can run: what it imports and reads, which of its
     definitions are registered by decorators, and whether it starts an app or a script."""
-    imports: set[str] = set()
-    for node in model.nodes(cst.Import):
-        for alias in node.names:  # type: ignore[attr-defined]
-            name = dotted_name(alias.name)
-            if name:
-                imports.add(name)
-    for node in model.nodes(cst.ImportFrom):
-        base = dotted_name(node.module) if node.module is not None else ""  # type: ignore[attr-defined]
-        if node.relative:  # type: ignore[attr-defined]
-            level = len(node.relative)  # type: ignore[attr-defined]
-            base = resolve_relative(model.module_name, level, base or "", model.is_package)
-        if not base:
-            continue
-        imports.add(base)
-        if not isinstance(node.names, cst.ImportStar):  # type: ignore[attr-defined]
-            for alias in node.names:  # type: ignore[attr-defined]
-                name = dotted_name(alias.name)
-                if name:
-                    imports.add(f"{base}.{name}")
-    summary.imports = frozenset(imports)
+    summary.imports = model.imported_modules
     summary.loads_modules = any(
         model.qualified_names(call.func) & _LOADERS
         for call in model.nodes(cst.Call)  # type: ignore[attr-defined]

@@ -81,6 +81,9 @@ class WalkResult:
     scope_of: dict[int, Scope]
     parent_of: dict[int, cst.CSTNode]
     collected: dict[type, list[cst.CSTNode]]
+    #: Every module the file imports, anywhere (`app.api.v1.seo`, and `pkg.mod` for
+    #: `from pkg import mod`: a name imported from a package may be a module).
+    imported: set[str]
 
 
 class Walker:
@@ -94,6 +97,7 @@ class Walker:
         self.parent_of: dict[int, cst.CSTNode] = {}
         self.collected: dict[type, list[cst.CSTNode]] = {t: [] for t in self.collect}
         self.scopes: list[Scope] = []
+        self.imported: set[str] = set()
         self._stack: list[tuple[cst.CSTNode, Scope]] = []
 
     def walk(self, module: cst.Module) -> WalkResult:
@@ -118,7 +122,7 @@ class Walker:
             if handler is not None and handler(self, node, scope):
                 continue  # the handler pushed the children itself
             self._push_children(node, scope)
-        return WalkResult(root, self.scopes, scope_of, parent_of, collected)
+        return WalkResult(root, self.scopes, scope_of, parent_of, collected, self.imported)
 
     def _push_children(self, node: cst.CSTNode, scope: Scope) -> None:
         # `code_children` inlined: this loop runs for every node of every file, and building a
@@ -245,6 +249,7 @@ def _import(w: Walker, node: cst.Import, scope: Scope) -> bool:
         full = dotted_name(alias.name)  # type: ignore[arg-type]
         if full is None:
             continue
+        w.imported.add(full)
         if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
             scope.bind(alias.asname.name.value, Binding(BindingKind.IMPORT, scope, qname=full))
         else:
@@ -257,12 +262,16 @@ def _import_from(w: Walker, node: cst.ImportFrom, scope: Scope) -> bool:
     base = dotted_name(node.module) if node.module is not None else ""
     if node.relative:
         base = resolve_relative(w.module_name, len(node.relative), base or "", w.is_package)
+    if base:
+        w.imported.add(base)
     if isinstance(node.names, cst.ImportStar) or base is None:
         return True
     for alias in node.names:
         name = dotted_name(alias.name)  # type: ignore[arg-type]
         if name is None:
             continue
+        if base:
+            w.imported.add(f"{base}.{name}")
         local = name
         if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
             local = alias.asname.name.value
