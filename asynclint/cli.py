@@ -278,16 +278,14 @@ def _edits(diagnostics: list[Diagnostic], config: Config) -> dict[tuple[str, str
     """The findings' fixes as text edits of their files (SARIF's fixes are edits)."""
     from asynclint.engine import fix_edits, module_name_for
 
-    found = {}
+    found, rules = {}, _enabled_rules(config)
     for filename in sorted({d.filename for d in diagnostics if d.fix_applicability}):
         try:
             source = Path(filename).read_bytes()
         except OSError:
             continue
         module = module_name_for(Path(filename))
-        edits = fix_edits(
-            source, filename, config, module_name=module, rules=_enabled_rules(config)
-        )
+        edits = fix_edits(source, filename, config, module_name=module, rules=rules)
         for (code, row, column), edit in edits.items():
             found[filename, code, row, column] = edit
     return found
