@@ -152,7 +152,9 @@ def analyse_project(
             found.append(result or FileResult(file.filename))
             continue
         if reach is None and any(d.code.startswith(REACHABLE_ONLY) for d in result.diagnostics):
-            reach = Reach(e.analysis.summary for e in entries if e and e.analysis.summary)
+            reach = Reach(
+                e.analysis.summary for e in entries if e and e.analysis.summary is not None
+            )
         kept = reach.keep(file.module_name, result.diagnostics) if reach else result.diagnostics
         if len(kept) != len(result.diagnostics):  # a copy: the cache holds the original
             result = FileResult(result.filename, kept, result.suppressed)

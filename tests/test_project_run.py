@@ -311,6 +311,23 @@ def test_n_plus_one_only_where_code_can_run(tmp_path: Path) -> None:
     ]
 
 
+def test_modules_only_unused_modules_import_do_not_run(tmp_path: Path) -> None:
+    root = _reach_project(tmp_path / "shop")
+    app = root / "app"
+    # A router nobody mounts imports a service (and the service imports it back): neither runs.
+    (app / "billing.py").write_text(N_PLUS_ONE + "\n\nfrom app import billing_routes\n")
+    (app / "billing_routes.py").write_text(
+        "from app.billing import owners\n\n\nasync def route(ids):\n    return await owners(None, ids)\n"
+    )
+    found = check_paths([root], Config(root=root)).diagnostics
+    assert [Path(d.filename).name for d in found] == ["crud.py"]
+    (app / "main.py").write_text(
+        MAIN.replace("from app import crud", "from app import crud, billing_routes")
+    )
+    found = check_paths([root], Config(root=root)).diagnostics
+    assert sorted(Path(d.filename).name for d in found) == ["billing.py", "crud.py"]
+
+
 def test_a_folder_of_scripts_is_not_judged(tmp_path: Path) -> None:
     root = tmp_path / "scripts"
     root.mkdir()
