@@ -317,7 +317,8 @@ def test_modules_only_unused_modules_import_do_not_run(tmp_path: Path) -> None:
     # A router nobody mounts imports a service (and the service imports it back): neither runs.
     (app / "billing.py").write_text(N_PLUS_ONE + "\n\nfrom app import billing_routes\n")
     (app / "billing_routes.py").write_text(
-        "from app.billing import owners\n\n\nasync def route(ids):\n    return await owners(None, ids)\n"
+        "from app.billing import owners\n\n\n"
+        "async def route(ids):\n    return await owners(None, ids)\n"
     )
     found = check_paths([root], Config(root=root)).diagnostics
     assert [Path(d.filename).name for d in found] == ["crud.py"]

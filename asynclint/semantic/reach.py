@@ -92,8 +92,8 @@ class Reach:
         Judged only in a project that builds an app and whose modules import each other (a
         library's modules and functions are called from outside it). There, a module runs only
         if it starts something itself or a module that runs imports it, and a class without
-        base classes that no code names is never used. A function nobody calls is still reported: the
-        call may be on its way.
+        base classes that no code names is never used. A function nobody calls is still
+        reported: the call may be on its way.
         """
         if not self.judge_modules:
             return True
