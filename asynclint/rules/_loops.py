@@ -149,6 +149,10 @@ class LoopAnalysis:
                 return True
             if iterable.func.attr.value in ("items", "keys", "values") and not iterable.args:
                 iterable = iterable.func.value
+        if isinstance(iterable, cst.Subscript):
+            if _few_sliced(iterable):
+                return True  # `recent[:10]`
+            return self._constant_table(iterable.value)  # `RELATIONS[kind]`
         if isinstance(iterable, _LITERALS):
             return True
         if isinstance(iterable, cst.Call):  # one query per chunk is the batched form
@@ -163,6 +167,18 @@ class LoopAnalysis:
                 return True  # `**kwargs`: the arguments its caller wrote, not data
             return bool(bindings) and all(_fixed(b) for b in bindings)  # type: ignore[union-attr]
         return False
+
+    def _constant_table(self, node: cst.BaseExpression) -> bool:
+        """A name bound only to a literal of constants (`{"editor": ("owners", "members")}`):
+        its items are values the code was written with."""
+        if not isinstance(node, cst.Name):
+            return False
+        scope = self.semantic.scope_of(node)
+        bindings = scope.lookup(node.value) if scope is not None else None
+        return bool(bindings) and all(
+            b.kind is BindingKind.ASSIGN and b.value is not None and _constant(b.value)
+            for b in bindings  # type: ignore[union-attr]
+        )
 
     def depends_on(self, call: cst.Call) -> cst.CSTNode | None:
         """The innermost loop whose varying names the call's arguments read, if any."""
@@ -305,6 +321,36 @@ def _short(text: str, limit: int = 40) -> str:
 #: A loop over at most this many fixed steps (`range(7)`: the days of a week) does not grow
 #: with the data.
 FEW = 12
+
+
+_CONSTANTS = (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)
+
+
+def _constant(node: cst.CSTNode) -> bool:
+    """A literal made of strings and numbers only."""
+    if isinstance(node, _CONSTANTS):
+        return True
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return all(_constant(e.value) for e in node.elements)
+    if isinstance(node, cst.Dict):
+        return all(
+            isinstance(e, cst.DictElement) and _constant(e.key) and _constant(e.value)
+            for e in node.elements
+        )
+    return False
+
+
+def _few_sliced(subscript: cst.Subscript) -> bool:
+    """`items[:10]`, `items[2:8]`: integer literal bounds, at most FEW items."""
+    if len(subscript.slice) != 1 or not isinstance(subscript.slice[0].slice, cst.Slice):
+        return False
+    part = subscript.slice[0].slice
+    bounds = []
+    for bound in (part.lower, part.upper):
+        if bound is not None and not isinstance(bound, cst.Integer):
+            return False
+        bounds.append(int(bound.evaluated_value) if bound is not None else 0)
+    return part.upper is not None and 0 <= bounds[0] <= bounds[1] <= bounds[0] + FEW
 
 
 def _few(call: cst.Call) -> bool:

@@ -42,12 +42,13 @@ class NPlusOneQuery(Rule):
     `fetch_one/fetch_all/execute`, plus the methods listed in the `extra-db-methods` setting.
     The receiver is recognised by its origin, never by its name.
 
-    A loop over a few fixed steps (`range(7)`, at most 12) is not reported.
+    A loop over a few fixed steps (`range(7)`, `rows[:10]`: at most 12) or over values the code
+    was written with (a literal, a constant table's entry) is not reported.
 
     As for every ASL2xx-ASL5xx rule, code nothing in the project can run is left alone, in a
-    project that builds an app and whose modules import each other: a module nothing imports
-    (that builds no app and has no `__main__` block), and a class without base classes that no
-    code names.
+    project that builds an app and whose modules import each other: a module that starts
+    nothing (no app, no `__main__` block) and that no running module imports (a router nobody
+    mounts, and the services only it uses), and a class without base classes no code names.
 
     ## Why is this bad?
     One query per item costs one network round trip per item: a page of 100 orders that loads

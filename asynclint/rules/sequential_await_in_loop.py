@@ -25,9 +25,9 @@ class SequentialAwaitInLoop(Rule):
     and not reported.
 
     As for every ASL2xx-ASL5xx rule, code nothing in the project can run is left alone, in a
-    project that builds an app and whose modules import each other: a module nothing imports
-    (that builds no app and has no `__main__` block), and a class without base classes that no
-    code names.
+    project that builds an app and whose modules import each other: a module that starts
+    nothing (no app, no `__main__` block) and that no running module imports (a router nobody
+    mounts, and the services only it uses), and a class without base classes no code names.
 
     ## Why is this bad?
     Each `await` waits for one response before the next request is sent, so ten calls to a
