@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from asynclint.diagnostic import Analysis, FileResult
 
 CACHE_DIR_NAME = ".asynclint_cache"
-_FORMAT = 2
+_FORMAT = 3
 _RACY_NS = 2_000_000_000  # files modified this close to the pack's writing are hashed again
 
 
@@ -54,6 +54,9 @@ class Entry:
     key: str
     analysis: Analysis
     checked: tuple[str, Analysis] | None = None
+    #: Names what the file tells the other modules: the key of the first bytes of this file
+    #: that gave the same summary (an edit inside a function body keeps it).
+    shape: str = ""
 
 
 @dataclass
@@ -69,9 +72,12 @@ class Cache:
     records: dict[str, Record] = field(default_factory=dict)
     written_ns: int = 0
     changed: bool = False
-    #: The last run's findings per file, and the key of what that run saw (every file's entry
-    #: and which files it reported): the same key gives the same findings.
-    settled: tuple[str, dict[str, FileResult]] = ("", {})
+    #: The last whole-project run's findings per file (with the key of the file's entry), and
+    #: the shape of the project it saw (every file's summary): while the shapes are the same,
+    #: an unchanged file has the same findings.
+    settled: tuple[str, dict[str, tuple[str, FileResult]]] = ("", {})
+    #: What the last run knew of which code runs, for the project shape it was made for.
+    reach: tuple[str, object] = ("", None)
 
     @classmethod
     def open(cls, directory: Path, config: Config) -> Cache:
@@ -83,7 +89,7 @@ class Cache:
                 data = pickle.load(stream)
             if data["format"] == _FORMAT:
                 cache.records, cache.written_ns = data["records"], data["written_ns"]
-                cache.settled = data["settled"]
+                cache.settled, cache.reach = data["settled"], data["reach"]
         except Exception:  # absent, torn by a crash, or from another build: start afresh
             pass
         return cache
@@ -104,6 +110,11 @@ class Cache:
             return None
         return record.entry
 
+    def previous(self, relpath: str) -> Entry | None:
+        """What the file's last recorded bytes gave."""
+        record = self.records.get(relpath)
+        return record.entry if record is not None else None
+
     def entry(self, relpath: str, key: str) -> Entry | None:
         """The entry recorded for `relpath`, if it was made from the same bytes."""
         record = self.records.get(relpath)
@@ -119,10 +130,15 @@ class Cache:
             self.records[relpath] = Record(stat.st_mtime_ns, stat.st_size, entry)
             self.changed = True
 
-    def settle(self, key: str, results: dict[str, FileResult]) -> None:
-        """Remember the findings of a run that saw `key`."""
-        if self.path is not None and self.settled[0] != key:
-            self.settled = (key, results)
+    def settle(self, shape: str, results: dict[str, tuple[str, FileResult]]) -> None:
+        """Remember the findings of a whole-project run of project shape `shape`."""
+        if self.path is not None and self.settled != (shape, results):
+            self.settled = (shape, results)
+            self.changed = True
+
+    def remember_reach(self, shape: str, reach: object) -> None:
+        if self.path is not None and self.reach[0] != shape:
+            self.reach = (shape, reach)
             self.changed = True
 
     def touched(self) -> None:
@@ -137,6 +153,7 @@ class Cache:
             "written_ns": time.time_ns(),
             "records": self.records,
             "settled": self.settled,
+            "reach": self.reach,
         }
         try:
             _prepare(self.path.parent.parent)

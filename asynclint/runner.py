@@ -90,7 +90,6 @@ def analyse_project(
         if entry is None:
             todo.append(_Job(position, sources[position], file.filename, file.module_name))
         entries[position] = entry
-    seen = _seen(files, entries)
     segments = {part for file in files for part in file.module_name.split(".")}
     # The modules others import are analysed first, so that most files are checked knowing
     # what those tell them (else a second pass parses them again).
@@ -98,28 +97,34 @@ def analyse_project(
         (entry.analysis.summary for entry in entries if entry and entry.analysis.summary),
         segments,
     )
-    settled_key, settled = cache.settled
-    if not todo and settled_key == seen:  # nothing changed since the last run: its findings
-        found = [
-            settled.get(f.relpath, r) or FileResult(f.filename)
-            for f, r in zip(files, results, strict=True)
-        ]
-        return found, index
     tick = _ticker(progress, len(files))
     tick(len(files) - len(todo))  # the files the cache answered
     for wave in waves(todo):
         for job, analysis in _run(wave, _first_phase, (config, rules, index), jobs, tick):
             key = file_key(job.source, job.filename, job.module_name)
-            entries[job.position] = Entry(key, analysis)
+            previous = cache.previous(files[job.position].relpath)
+            same = previous is not None and previous.analysis.summary == analysis.summary
+            shape = (previous.shape or previous.key) if same else key  # type: ignore[union-attr]
+            entries[job.position] = Entry(key, analysis, shape=shape)
             if analysis.summary:
                 index.add(analysis.summary)
     for position, entry in enumerate(entries):
         if entry is not None:
             cache.put(files[position].relpath, stats[position], entry)
 
+    # While every module tells the others what it told the last whole-project run, a file
+    # whose bytes are unchanged has the findings it had then.
+    shape = _shape(files, entries)
+    settled_shape, settled = cache.settled
+    known = settled if settled_shape == shape else {}
+    final = [False] * len(files)
     again: list[_Job] = []
     for position, entry in enumerate(entries):
         if entry is None or not files[position].reported:
+            continue
+        last = known.get(files[position].relpath)
+        if last is not None and last[0] == entry.key:
+            results[position], final[position] = last[1], True
             continue
         if answers_digest(answers(index, entry.analysis.asked)) == entry.analysis.answered:
             results[position] = entry.analysis.result  # it knew all it needed to know
@@ -147,23 +152,48 @@ def analyse_project(
         results[job.position] = analysis.result
     reach = None
     found = []
-    for result, file in zip(results, files, strict=True):
-        if result is None or not file.reported or not result.diagnostics:
+    for position, (result, file) in enumerate(zip(results, files, strict=True)):
+        if result is None or not file.reported or final[position] or not result.diagnostics:
             found.append(result or FileResult(file.filename))
             continue
         if reach is None and any(d.code.startswith(REACHABLE_ONLY) for d in result.diagnostics):
-            reach = Reach(
-                e.analysis.summary for e in entries if e and e.analysis.summary is not None
-            )
+            reach = _reach(cache, shape, entries)
         kept = reach.keep(file.module_name, result.diagnostics) if reach else result.diagnostics
         if len(kept) != len(result.diagnostics):  # a copy: the cache holds the original
             result = FileResult(result.filename, kept, result.suppressed)
         found.append(result)
-    if all(f.reported for f in files):  # a whole project's run (not pre-commit's few files)
-        settled = dict(zip((f.relpath for f in files), found, strict=True))
-        cache.settle(_seen(files, entries), settled)
+    if all(f.reported for f in files) and not all(final[i] for i, e in enumerate(entries) if e):
+        # A whole project's run (not pre-commit's few files) that found something anew.
+        cache.settle(
+            shape,
+            {
+                f.relpath: (e.key, r)
+                for f, e, r in zip(files, entries, found, strict=True)
+                if e is not None
+            },
+        )
     cache.save()
     return found, index
+
+
+def _shape(files: Sequence[SourceFile], entries: list[Entry | None]) -> str:
+    """What every module of the project tells the others (and which files there are)."""
+    return answers_digest(
+        sorted(
+            (f.relpath, e.shape or e.key if e else "")
+            for f, e in zip(files, entries, strict=True)
+        )
+    )
+
+
+def _reach(cache: Cache, shape: str, entries: list[Entry | None]) -> Reach:
+    """Which code runs: what the last run knew, for the same project shape."""
+    known_shape, known = cache.reach
+    if known_shape == shape and isinstance(known, Reach):
+        return known
+    reach = Reach(e.analysis.summary for e in entries if e and e.analysis.summary is not None)
+    cache.remember_reach(shape, reach)
+    return reach
 
 
 #: Told how far a run has come: files done, files in all, what is being done.
@@ -172,13 +202,6 @@ Progress = Callable[[int, int, str], None]
 
 def _unreadable(file: SourceFile, error: OSError) -> FileResult:
     return engine_error(file.filename, f"Cannot read: {error.strerror or error}")
-
-
-def _seen(files: Sequence[SourceFile], entries: list[Entry | None]) -> str:
-    """What a run's findings depend on: every file's entry, and which files it reports."""
-    return answers_digest(
-        [(f.relpath, f.reported, e.key if e else None) for f, e in zip(files, entries, strict=True)]
-    )
 
 
 def _ticker(

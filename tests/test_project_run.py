@@ -378,5 +378,33 @@ def test_an_unchanged_project_gives_the_last_runs_findings(tmp_path: Path, monke
     assert _findings(check_paths([root], config, cache_dir=cache)) == first
     assert asked == []  # not even the index was asked again
     one = check_paths([root / "app" / "routes.py"], config, cache_dir=cache)
-    assert [d.code for d in one.diagnostics] == ["ASL106"] and asked  # another set reported
+    assert [d.code for d in one.diagnostics] == ["ASL106"] and asked == []  # as last time
     assert _findings(check_paths([root], config, cache_dir=cache)) == first
+
+
+def test_an_edit_only_the_edited_file_can_see_asks_nothing_of_the_rest(
+    tmp_path: Path, monkeypatch
+) -> None:
+    root = _project(tmp_path / "shop", extra=3)
+    cache, config = tmp_path / "cache", Config(root=root)
+    check_paths([root], config, cache_dir=cache)
+    asked: list[str] = []
+    answers = runner.answers
+    monkeypatch.setattr(
+        runner,
+        "answers",
+        lambda index, names: asked.extend(n for n, _ in names) or answers(index, names),
+    )
+    services = root / "app" / "services.py"
+    # Inside the helper's body, after its blocking call: the module tells the others the same.
+    services.write_text(SERVICES + "    # the rates change daily\n")
+    first = _findings(check_paths([root], config, cache_dir=cache))
+    assert set(asked) == {"requests", "requests.get"}  # what the edited file itself asks
+    assert first == _findings(check_paths([root], Config(root=root)))
+    # The helper no longer blocks: the route that calls it must be checked again.
+    services.write_text(SERVICES_ASYNC_SAFE)
+    second = _findings(check_paths([root], config, cache_dir=cache))
+    assert "app.services.fetch_rates" in asked
+    assert second == _findings(check_paths([root], Config(root=root)))
+    assert [code for _, _, code, _ in first] == ["ASL102"] * 3 + ["ASL106"]
+    assert [code for _, _, code, _ in second] == ["ASL102"] * 3

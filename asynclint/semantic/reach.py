@@ -75,15 +75,19 @@ class Reach:
         waiting = list(running)
         while waiting:
             importer = waiting.pop()
+            named = set()
             for name in self.summaries[importer].imports:
                 parts = name.split(".")
-                for end in range(1, len(parts) + 1):
-                    found = by_suffix.get(".".join(parts[:end]), [])
-                    best = nearest(found, importer)
-                    for module in found if best is None else (found[best],):
-                        if module not in running:
-                            running.add(module)
-                            waiting.append(module)
+                named.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+            for name in named:
+                found = by_suffix.get(name)
+                if not found or all(module in running for module in found):
+                    continue  # most names: nothing new whichever module they mean
+                best = nearest(found, importer)
+                for module in found if best is None else (found[best],):
+                    if module not in running:
+                        running.add(module)
+                        waiting.append(module)
         return running
 
     def can_run(self, module: str, scope: str) -> bool:
