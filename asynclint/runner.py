@@ -180,8 +180,7 @@ def _shape(files: Sequence[SourceFile], entries: list[Entry | None]) -> str:
     """What every module of the project tells the others (and which files there are)."""
     return answers_digest(
         sorted(
-            (f.relpath, e.shape or e.key if e else "")
-            for f, e in zip(files, entries, strict=True)
+            (f.relpath, e.shape or e.key if e else "") for f, e in zip(files, entries, strict=True)
         )
     )
 

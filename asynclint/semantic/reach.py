@@ -10,7 +10,8 @@ any use of a name anywhere counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import cached_property
 
 from asynclint.diagnostic import Diagnostic
 from asynclint.semantic.summary import ModuleSummary, module_suffixes, nearest
@@ -31,18 +32,18 @@ ENTRY_STEMS = frozenset(
 class Reach:
     def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
         self.summaries = {summary.module: summary for summary in summaries}
-        self.names: set[str] = set()
-        self.imported: set[str] = set()  # every module imported, and the packages above it
-        for summary in self.summaries.values():
-            self.names.update(summary.names)
-            for name in summary.imports:
-                parts = name.split(".")
-                self.imported.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
-        suffixes = {s for module in self.summaries for s in module_suffixes(module)}
-        #: Code is judged only where the project imports its own modules (a folder of
-        #: scripts imports none of the others).
-        self.judge_modules = bool(suffixes & self.imported) and any(
-            s.app for s in self.summaries.values()
+        #: Module suffix (`app.db`) -> the modules it may name.
+        self.by_suffix: dict[str, list[str]] = {}
+        for module in self.summaries:
+            for suffix in module_suffixes(module):
+                self.by_suffix.setdefault(suffix, []).append(module)
+        #: Code is judged only where the project builds an app and imports its own modules (a
+        #: folder of scripts imports none of the others).
+        self.judge_modules = any(s.app for s in self.summaries.values()) and any(
+            prefix in self.by_suffix
+            for summary in self.summaries.values()
+            for name in summary.imports
+            for prefix in _prefixes(name)
         )
         #: The packages whose modules may be loaded by name at run time: those of a module
         #: that does it (a plugin registry's `importlib.import_module(f"tools.{name}")` loads
@@ -53,6 +54,11 @@ class Reach:
             if summary.loads_modules
         }
         self.running = self._running() if self.judge_modules else set()
+
+    @cached_property
+    def names(self) -> set[str]:
+        """Every identifier the project's code reads."""
+        return set().union(*(summary.names for summary in self.summaries.values()))
 
     def _starts(self, module: str) -> bool:
         """The module is run from outside the project: an app, a script, a worker, a module
@@ -67,24 +73,22 @@ class Reach:
         """The modules that run: those started from outside, and every module a running module
         imports (and the packages above it), followed to the end. An import that names several
         modules equally well (no single nearest) runs them all."""
-        by_suffix: dict[str, list[str]] = {}
-        for module in self.summaries:
-            for suffix in module_suffixes(module):
-                by_suffix.setdefault(suffix, []).append(module)
         running = {module for module in self.summaries if self._starts(module)}
         waiting = list(running)
         while waiting:
             importer = waiting.pop()
-            named = set()
-            for name in self.summaries[importer].imports:
-                parts = name.split(".")
-                named.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+            named = {
+                prefix for name in self.summaries[importer].imports for prefix in _prefixes(name)
+            }
             for name in named:
-                found = by_suffix.get(name)
+                found = self.by_suffix.get(name)
                 if not found or all(module in running for module in found):
                     continue  # most names: nothing new whichever module they mean
-                best = nearest(found, importer)
-                for module in found if best is None else (found[best],):
+                # The nearest is among those in the importer's top package, if any are.
+                top = importer.partition(".")[0]
+                group = [m for m in found if m.partition(".")[0] == top] or found
+                best = nearest(group, importer)
+                for module in group if best is None else (group[best],):
                     if module not in running:
                         running.add(module)
                         waiting.append(module)
@@ -117,3 +121,12 @@ class Reach:
             for d in diagnostics
             if not d.code.startswith(REACHABLE_ONLY) or self.can_run(module, d.scope)
         ]
+
+
+def _prefixes(name: str) -> Iterator[str]:
+    """`app`, `app.db`, `app.db.session` for `app.db.session`."""
+    end = name.find(".")
+    while end != -1:
+        yield name[:end]
+        end = name.find(".", end + 1)
+    yield name

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from asynclint.semantic.tables import ATTRIBUTES, CANONICAL, KNOWN_INSTANCES, RETURNS
 
@@ -130,7 +131,9 @@ class ProjectIndex:
         """The module `name` names, seen from module `near`: the only one with that name or
         dotted suffix, else the one sharing the most leading packages with `near` (in a
         monorepo, `app.db` of the service that imports it)."""
-        found = self.by_suffix.get(name, [])
+        found = self.by_suffix.get(name)
+        if not found or len(found) == 1:
+            return found[0] if found else None
         best = nearest([summary.module for summary in found], near)
         return None if best is None else found[best]
 
@@ -226,10 +229,15 @@ def nearest(modules: Sequence[str], near: str) -> int | None:
     return shared.index(best) if best and shared.count(best) == 1 else None
 
 
+@lru_cache(maxsize=65536)
+def _parts(module: str) -> tuple[str, ...]:
+    return tuple(module.split("."))
+
+
 def _shared_prefix(module: str, other: str) -> int:
     """How many leading packages two dotted module names share."""
     shared = 0
-    for mine, theirs in zip(module.split("."), other.split("."), strict=False):
+    for mine, theirs in zip(_parts(module), _parts(other), strict=False):
         if mine != theirs:
             break
         shared += 1
