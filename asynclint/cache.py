@@ -29,9 +29,10 @@ from asynclint.atomic import write_atomic
 if TYPE_CHECKING:
     from asynclint.config import Config
     from asynclint.diagnostic import Analysis, FileResult
+    from asynclint.semantic.summary import ModuleSummary
 
 CACHE_DIR_NAME = ".asynclint_cache"
-_FORMAT = 3
+_FORMAT = 4
 _RACY_NS = 2_000_000_000  # files modified this close to the pack's writing are hashed again
 
 
@@ -46,17 +47,87 @@ def answers_digest(answers: object) -> str:
     return hashlib.blake2b(repr(answers).encode(), digest_size=20).hexdigest()
 
 
-@dataclass
 class Entry:
-    """What one file's bytes gave: the analysis on its own, and (for a file whose findings
-    depend on other modules) the digest of their answers and the analysis with them."""
+    """What one file's bytes gave: its findings on its own, what it tells the other modules
+    (its summary), the names it asked the project index about and the digest of the answers;
+    and (for a file whose findings depend on other modules) the digest of their answers and
+    the analysis with them.
 
-    key: str
-    analysis: Analysis
-    checked: tuple[str, Analysis] | None = None
-    #: Names what the file tells the other modules: the key of the first bytes of this file
-    #: that gave the same summary (an edit inside a function body keeps it).
-    shape: str = ""
+    In the pack each entry keeps its summary and the rest as pickled bytes, read back only
+    when a run needs them: a warm run reads none, a run after an edit the summaries its
+    changed files ask about.
+    """
+
+    __slots__ = ("_blobs", "_rest", "_summary", "key", "module", "shape", "tells")
+
+    def __init__(
+        self,
+        key: str,
+        analysis: Analysis,
+        checked: tuple[str, Analysis] | None = None,
+        shape: str = "",
+    ) -> None:
+        self.key = key
+        #: Names what the file tells the other modules: the key of the first bytes of this
+        #: file that gave the same summary (an edit inside a function body keeps it).
+        self.shape = shape or key
+        summary = analysis.summary
+        self.module = summary.module if summary is not None else ""
+        self.tells = bool(summary)  # its summary says something
+        self._summary: tuple[ModuleSummary | None] | None = (summary,)
+        self._rest: tuple[FileResult, frozenset[tuple[str, str]], str, object] | None = (
+            analysis.result,
+            analysis.asked,
+            analysis.answered,
+            checked,
+        )
+        self._blobs: tuple[bytes | None, bytes | None] = (None, None)
+
+    @property
+    def summary(self) -> ModuleSummary | None:
+        if self._summary is None:
+            self._summary = (pickle.loads(self._blobs[0]),)  # type: ignore[arg-type]
+        return self._summary[0]
+
+    def _parts(self) -> tuple[FileResult, frozenset[tuple[str, str]], str, object]:
+        if self._rest is None:
+            self._rest = pickle.loads(self._blobs[1])  # type: ignore[arg-type]
+        return self._rest  # type: ignore[return-value]
+
+    @property
+    def result(self) -> FileResult:
+        return self._parts()[0]
+
+    @property
+    def asked(self) -> frozenset[tuple[str, str]]:
+        return self._parts()[1]
+
+    @property
+    def answered(self) -> str:
+        return self._parts()[2]
+
+    @property
+    def checked(self) -> tuple[str, Analysis] | None:
+        return self._parts()[3]  # type: ignore[return-value]
+
+    @checked.setter
+    def checked(self, value: tuple[str, Analysis]) -> None:
+        self._rest = (*self._parts()[:3], value)
+        self._blobs = (self._blobs[0], None)
+
+    def __getstate__(self) -> tuple[object, ...]:
+        summary, rest = self._blobs
+        if summary is None:
+            summary = pickle.dumps(self.summary, protocol=pickle.HIGHEST_PROTOCOL)
+        if rest is None:
+            rest = pickle.dumps(self._parts(), protocol=pickle.HIGHEST_PROTOCOL)
+        self._blobs = (summary, rest)
+        return (self.key, self.shape, self.module, self.tells, summary, rest)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        self.key, self.shape, self.module, self.tells, summary, rest = state  # type: ignore[assignment]
+        self._blobs = (summary, rest)  # type: ignore[assignment]
+        self._summary = self._rest = None
 
 
 @dataclass

@@ -93,17 +93,14 @@ def analyse_project(
     segments = {part for file in files for part in file.module_name.split(".")}
     # The modules others import are analysed first, so that most files are checked knowing
     # what those tell them (else a second pass parses them again).
-    index = ProjectIndex(
-        (entry.analysis.summary for entry in entries if entry and entry.analysis.summary),
-        segments,
-    )
+    index = ProjectIndex((entry for entry in entries if entry and entry.tells), segments)
     tick = _ticker(progress, len(files))
     tick(len(files) - len(todo))  # the files the cache answered
     for wave in waves(todo):
         for job, analysis in _run(wave, _first_phase, (config, rules, index), jobs, tick):
             key = file_key(job.source, job.filename, job.module_name)
             previous = cache.previous(files[job.position].relpath)
-            same = previous is not None and previous.analysis.summary == analysis.summary
+            same = previous is not None and previous.summary == analysis.summary
             shape = (previous.shape or previous.key) if same else key  # type: ignore[union-attr]
             entries[job.position] = Entry(key, analysis, shape=shape)
             if analysis.summary:
@@ -126,8 +123,8 @@ def analyse_project(
         if last is not None and last[0] == entry.key:
             results[position], final[position] = last[1], True
             continue
-        if answers_digest(answers(index, entry.analysis.asked)) == entry.analysis.answered:
-            results[position] = entry.analysis.result  # it knew all it needed to know
+        if answers_digest(answers(index, entry.asked)) == entry.answered:
+            results[position] = entry.result  # it knew all it needed to know
             continue
         if entry.checked is not None:
             digest, analysis = entry.checked
@@ -190,7 +187,7 @@ def _reach(cache: Cache, shape: str, entries: list[Entry | None]) -> Reach:
     known_shape, known = cache.reach
     if known_shape == shape and isinstance(known, Reach):
         return known
-    reach = Reach(e.analysis.summary for e in entries if e and e.analysis.summary is not None)
+    reach = Reach(e.summary for e in entries if e and e.summary is not None)
     cache.remember_reach(shape, reach)
     return reach
 

@@ -11,7 +11,6 @@ any use of a name anywhere counts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from functools import cached_property
 
 from asynclint.diagnostic import Diagnostic
 from asynclint.semantic.summary import ModuleSummary, module_suffixes, nearest
@@ -30,6 +29,9 @@ ENTRY_STEMS = frozenset(
 
 
 class Reach:
+    """Which modules run and which classes are used, from every module's summary; keeps only
+    those answers (it is kept in the cache with the project's shape)."""
+
     def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
         self.summaries = {summary.module: summary for summary in summaries}
         #: Module suffix (`app.db`) -> the modules it may name.
@@ -53,12 +55,23 @@ class Reach:
             for module, summary in self.summaries.items()
             if summary.loads_modules
         }
+        self.modules = frozenset(self.summaries)
         self.running = self._running() if self.judge_modules else set()
+        self.unused = self._unused_classes()
+        del self.summaries, self.by_suffix
 
-    @cached_property
-    def names(self) -> set[str]:
-        """Every identifier the project's code reads."""
-        return set().union(*(summary.names for summary in self.summaries.values()))
+    def _unused_classes(self) -> dict[str, frozenset[str]]:
+        """Module -> its classes without bases or decorators that no code names."""
+        plain = {
+            module: summary.plain_classes - summary.decorated
+            for module, summary in self.summaries.items()
+            if summary.plain_classes - summary.decorated
+        }
+        wanted = frozenset().union(*plain.values())
+        named: set[str] = set()
+        for summary in self.summaries.values():
+            named |= wanted & summary.names
+        return {module: frozenset(classes - named) for module, classes in plain.items()}
 
     def _starts(self, module: str) -> bool:
         """The module is run from outside the project: an app, a script, a worker, a module
@@ -103,17 +116,11 @@ class Reach:
         base classes that no code names is never used. A function nobody calls is still
         reported: the call may be on its way.
         """
-        if not self.judge_modules:
-            return True
-        summary = self.summaries.get(module)
-        if summary is None:
+        if not self.judge_modules or module not in self.modules:
             return True
         if module not in self.running:
             return False
-        top = scope.partition(".")[0]
-        if top in summary.plain_classes and top not in summary.decorated:
-            return top in self.names
-        return True
+        return scope.partition(".")[0] not in self.unused.get(module, ())
 
     def keep(self, module: str, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         return [

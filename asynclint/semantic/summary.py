@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Protocol
 
 from asynclint.semantic.tables import ATTRIBUTES, CANONICAL, KNOWN_INSTANCES, RETURNS
 
@@ -99,6 +100,23 @@ Answer = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], Found | None]
 NO_ANSWER: Answer = ((), (), (), None)
 
 
+class Told(Protocol):
+    """What holds a module's summary (the cache reads it back only when asked)."""
+
+    module: str
+    tells: bool  # the summary says something
+
+    @property
+    def summary(self) -> ModuleSummary | None: ...
+
+
+class _Known:
+    __slots__ = ("module", "summary", "tells")
+
+    def __init__(self, summary: ModuleSummary) -> None:
+        self.module, self.summary, self.tells = summary.module, summary, bool(summary)
+
+
 class ProjectIndex:
     """Summaries of every module of the project.
 
@@ -108,9 +126,9 @@ class ProjectIndex:
     """
 
     def __init__(
-        self, summaries: Iterable[ModuleSummary] = (), project_roots: Iterable[str] = ()
+        self, summaries: Iterable[ModuleSummary | Told] = (), project_roots: Iterable[str] = ()
     ) -> None:
-        self.by_suffix: dict[str, list[ModuleSummary]] = {}
+        self.by_suffix: dict[str, list[Told]] = {}
         #: The names the project's modules are made of (`app`, `db`): what functions and
         #: aliases give is told only when it is not one of the project's own classes. No rule
         #: asks about those across modules, and every answer makes the files that asked for it
@@ -121,11 +139,13 @@ class ProjectIndex:
         for summary in summaries:
             self.add(summary)
 
-    def add(self, summary: ModuleSummary) -> None:
+    def add(self, summary: ModuleSummary | Told) -> None:
+        """Add a module's summary, or what holds it (read only when a lookup gets there)."""
         self._answers.clear()
-        if summary:
-            for suffix in module_suffixes(summary.module):
-                self.by_suffix.setdefault(suffix, []).append(summary)
+        told = _Known(summary) if isinstance(summary, ModuleSummary) else summary
+        if told.tells:
+            for suffix in module_suffixes(told.module):
+                self.by_suffix.setdefault(suffix, []).append(told)
 
     def _module(self, name: str, near: str) -> ModuleSummary | None:
         """The module `name` names, seen from module `near`: the only one with that name or
@@ -133,9 +153,9 @@ class ProjectIndex:
         monorepo, `app.db` of the service that imports it)."""
         found = self.by_suffix.get(name)
         if not found or len(found) == 1:
-            return found[0] if found else None
-        best = nearest([summary.module for summary in found], near)
-        return None if best is None else found[best]
+            return found[0].summary if found else None
+        best = nearest([told.module for told in found], near)
+        return None if best is None else found[best].summary
 
     def _lookup(self, qname: str, near: str) -> tuple[ModuleSummary, str] | None:
         for _ in range(6):  # follow re-exports, a few hops at most
