@@ -147,7 +147,12 @@ def _source_file(path: Path, root: Path, cwd: str, *, reported: bool = True) -> 
     else:
         relpath = Path(absolute).as_posix()
         module_name = _module_name_for(Path(absolute))
-    display = display_path(path, Path(cwd)) if path.is_absolute() else str(path)
+    if not path.is_absolute():
+        display = str(path)
+    elif absolute.startswith(here := os.path.join(cwd, "")) and absolute == os.path.normpath(path):
+        display = absolute[len(here) :]  # what display_path gives, without its Path objects
+    else:
+        display = display_path(path, Path(cwd))
     return SourceFile(path, display, module_name, relpath, reported)
 
 
