@@ -203,7 +203,7 @@ class Cache:
 
     def settle(self, shape: str, results: dict[str, tuple[str, FileResult]]) -> None:
         """Remember the findings of a whole-project run of project shape `shape`."""
-        if self.path is not None and self.settled != (shape, results):
+        if self.path is not None:
             self.settled = (shape, results)
             self.changed = True
 
