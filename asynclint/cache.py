@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from asynclint.semantic.summary import ModuleSummary
 
 CACHE_DIR_NAME = ".asynclint_cache"
-_FORMAT = 4
+_FORMAT = 5
 _RACY_NS = 2_000_000_000  # files modified this close to the pack's writing are hashed again
 
 
@@ -131,6 +131,18 @@ class Entry:
 
 
 @dataclass
+class Known:
+    """What the last whole-project run found in one file, and what that depended on."""
+
+    key: str  # the file's entry
+    shape: str  # what the file told the other modules
+    reach: str  # what its summary told about which code runs
+    visits: frozenset[str]  # the modules whose summaries the file's answers read
+    checked: bool  # the findings are those of the analysis with the project's answers
+    result: FileResult  # after reachability
+
+
+@dataclass
 class Record:
     mtime_ns: int
     size: int
@@ -143,12 +155,9 @@ class Cache:
     records: dict[str, Record] = field(default_factory=dict)
     written_ns: int = 0
     changed: bool = False
-    #: The last whole-project run's findings per file (with the key of the file's entry), and
-    #: the shape of the project it saw (every file's summary): while the shapes are the same,
-    #: an unchanged file has the same findings.
-    settled: tuple[str, dict[str, tuple[str, FileResult]]] = ("", {})
-    #: What the last run knew of which code runs, for the project shape it was made for.
-    reach: tuple[str, object] = ("", None)
+    #: What the last whole-project run found: the layout of the project it saw (its files and
+    #: modules), what it knew of which code runs, and each file's findings.
+    settled: tuple[str, object, dict[str, Known]] = ("", None, {})
 
     @classmethod
     def open(cls, directory: Path, config: Config) -> Cache:
@@ -160,7 +169,7 @@ class Cache:
                 data = pickle.load(stream)
             if data["format"] == _FORMAT:
                 cache.records, cache.written_ns = data["records"], data["written_ns"]
-                cache.settled, cache.reach = data["settled"], data["reach"]
+                cache.settled = data["settled"]
         except Exception:  # absent, torn by a crash, or from another build: start afresh
             pass
         return cache
@@ -201,15 +210,10 @@ class Cache:
             self.records[relpath] = Record(stat.st_mtime_ns, stat.st_size, entry)
             self.changed = True
 
-    def settle(self, shape: str, results: dict[str, tuple[str, FileResult]]) -> None:
-        """Remember the findings of a whole-project run of project shape `shape`."""
+    def settle(self, layout: str, reach: object, known: dict[str, Known]) -> None:
+        """Remember what a whole-project run of a project with `layout` found."""
         if self.path is not None:
-            self.settled = (shape, results)
-            self.changed = True
-
-    def remember_reach(self, shape: str, reach: object) -> None:
-        if self.path is not None and self.reach[0] != shape:
-            self.reach = (shape, reach)
+            self.settled = (layout, reach, known)
             self.changed = True
 
     def touched(self) -> None:
@@ -224,7 +228,6 @@ class Cache:
             "written_ns": time.time_ns(),
             "records": self.records,
             "settled": self.settled,
-            "reach": self.reach,
         }
         try:
             _prepare(self.path.parent.parent)

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from asynclint.cache import Cache, Entry, answers_digest, file_key
+from asynclint.cache import Cache, Entry, Known, answers_digest, file_key
 from asynclint.config import Config
 from asynclint.diagnostic import Analysis, FileResult
 from asynclint.semantic.imports import waves
 from asynclint.semantic.reach import REACHABLE_ONLY, Reach
-from asynclint.semantic.summary import ProjectIndex, answers
+from asynclint.semantic.summary import ModuleSummary, ProjectIndex, answers, visits
 
 if TYPE_CHECKING:
     from asynclint.rule import Rule
@@ -109,27 +109,44 @@ def analyse_project(
         if entry is not None:
             cache.put(files[position].relpath, stats[position], entry)
 
-    # While every module tells the others what it told the last whole-project run, a file
-    # whose bytes are unchanged has the findings it had then.
-    shape = _shape(files, entries)
-    settled_shape, settled = cache.settled
-    known = settled if settled_shape == shape else {}
+    # What the last whole-project run found still holds for a file whose bytes are the same,
+    # when the modules its answers came from tell the same (and which code runs is the same).
+    layout = _layout(files, entries)
+    settled_layout, reach, settled = cache.settled
+    if settled_layout != layout:
+        settled, reach = {}, None
+    told_anew: set[str] = set()  # modules that tell the others something new
+    runs_anew = not settled  # what tells which code runs may have changed
+    for file, entry in zip(files, entries, strict=True):
+        known = settled.get(file.relpath)
+        if entry is not None and known is not None and known.shape != entry.shape:
+            told_anew.add(entry.module)
+            runs_anew = runs_anew or known.reach != _reach_digest(entry.summary)
+    if runs_anew:
+        reach = None
     final = [False] * len(files)
+    depends: dict[int, tuple[frozenset[str], bool]] = {}  # visits, and whether checked
     again: list[_Job] = []
     for position, entry in enumerate(entries):
         if entry is None or not files[position].reported:
             continue
-        last = known.get(files[position].relpath)
-        if last is not None and last[0] == entry.key:
-            results[position], final[position] = last[1], True
+        known = settled.get(files[position].relpath)
+        if known is not None and known.key == entry.key and not known.visits & told_anew:
+            depends[position] = (known.visits, known.checked)
+            if runs_anew:
+                results[position] = entry.checked[1].result if known.checked else entry.result  # type: ignore[index]
+            else:
+                results[position], final[position] = known.result, True
             continue
         if answers_digest(answers(index, entry.asked)) == entry.answered:
             results[position] = entry.result  # it knew all it needed to know
+            depends[position] = (visits(index, entry.asked), False)
             continue
         if entry.checked is not None:
             digest, analysis = entry.checked
             if answers_digest(answers(index, analysis.asked)) == digest:
                 results[position] = analysis.result
+                depends[position] = (visits(index, analysis.asked), True)
                 continue
         source = sources.get(position)
         if source is None:
@@ -147,49 +164,60 @@ def analyse_project(
         entry.checked = (answers_digest(answers(index, analysis.asked)), analysis)
         cache.touched()
         results[job.position] = analysis.result
-    reach = None
+        depends[job.position] = (visits(index, analysis.asked), True)
     found = []
     for position, (result, file) in enumerate(zip(results, files, strict=True)):
         if result is None or not file.reported or final[position] or not result.diagnostics:
             found.append(result or FileResult(file.filename))
             continue
         if reach is None and any(d.code.startswith(REACHABLE_ONLY) for d in result.diagnostics):
-            reach = _reach(cache, shape, entries)
+            reach = Reach(e.summary for e in entries if e and e.summary is not None)
         kept = reach.keep(file.module_name, result.diagnostics) if reach else result.diagnostics
         if len(kept) != len(result.diagnostics):  # a copy: the cache holds the original
             result = FileResult(result.filename, kept, result.suppressed)
         found.append(result)
     if all(f.reported for f in files) and not all(final[i] for i, e in enumerate(entries) if e):
         # A whole project's run (not pre-commit's few files) that found something anew.
-        cache.settle(
-            shape,
-            {
-                f.relpath: (e.key, r)
-                for f, e, r in zip(files, entries, found, strict=True)
-                if e is not None
-            },
-        )
+        knowns = {}
+        for position, (file, entry) in enumerate(zip(files, entries, strict=True)):
+            if entry is None or position not in depends:
+                continue
+            known = settled.get(file.relpath)
+            same = known is not None and known.shape == entry.shape
+            told = known.reach if same else _reach_digest(entry.summary)  # type: ignore[union-attr]
+            knowns[file.relpath] = Known(
+                entry.key, entry.shape, told, *depends[position], found[position]
+            )
+        cache.settle(layout, reach, knowns)
     cache.save()
     return found, index
 
 
-def _shape(files: Sequence[SourceFile], entries: list[Entry | None]) -> str:
-    """What every module of the project tells the others (and which files there are)."""
+def _layout(files: Sequence[SourceFile], entries: list[Entry | None]) -> str:
+    """The project's files, their modules, and which of them tell the others anything."""
     return answers_digest(
         sorted(
-            (f.relpath, e.shape or e.key if e else "") for f, e in zip(files, entries, strict=True)
+            (f.relpath, e.module if e else "", e.tells if e else False)
+            for f, e in zip(files, entries, strict=True)
         )
     )
 
 
-def _reach(cache: Cache, shape: str, entries: list[Entry | None]) -> Reach:
-    """Which code runs: what the last run knew, for the same project shape."""
-    known_shape, known = cache.reach
-    if known_shape == shape and isinstance(known, Reach):
-        return known
-    reach = Reach(e.summary for e in entries if e and e.summary is not None)
-    cache.remember_reach(shape, reach)
-    return reach
+def _reach_digest(summary: ModuleSummary | None) -> str:
+    """What a module's summary tells about which code runs (asynclint.semantic.reach)."""
+    if summary is None:
+        return ""
+    return answers_digest(
+        (
+            sorted(summary.imports),
+            summary.entry,
+            summary.app,
+            summary.loads_modules,
+            sorted(summary.plain_classes),
+            sorted(summary.decorated),
+            sorted(summary.names),
+        )
+    )
 
 
 #: Told how far a run has come: files done, files in all, what is being done.

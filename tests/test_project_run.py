@@ -311,6 +311,31 @@ def test_n_plus_one_only_where_code_can_run(tmp_path: Path) -> None:
     ]
 
 
+def test_an_edit_re_checks_the_files_whose_answers_it_changes(tmp_path: Path, monkeypatch) -> None:
+    root = _project(tmp_path / "shop")
+    (root / "app" / "util.py").write_text("import time\n\n\ndef pause():\n    time.sleep(1)\n")
+    (root / "app" / "jobs.py").write_text(
+        "from app.util import pause\n\n\nasync def tick():\n    pause()\n"
+    )
+    cache, config = tmp_path / "cache", Config(root=root)
+    check_paths([root], config, cache_dir=cache)
+    asked: list[str] = []
+    answers = runner.answers
+    monkeypatch.setattr(
+        runner,
+        "answers",
+        lambda index, names: asked.extend(n for n, _ in names) or answers(index, names),
+    )
+    services = root / "app" / "services.py"
+    services.write_text("# Rates of the day.\n" + SERVICES)  # the blocking call moves down
+    found = _findings(check_paths([root], config, cache_dir=cache))
+    assert "app.services.fetch_rates" in asked  # routes.py reads what services.py tells
+    assert "app.util.pause" not in asked  # jobs.py does not: its findings are kept
+    assert found == _findings(check_paths([root], Config(root=root)))
+    assert "app.util.pause" in asked  # what a run that knows nothing asks
+    assert "app/services.py:6)" in next(m for *_, m in found if "fetch_rates" in m)
+
+
 def test_modules_only_unused_modules_import_do_not_run(tmp_path: Path) -> None:
     root = _reach_project(tmp_path / "shop")
     app = root / "app"

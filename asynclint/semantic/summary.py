@@ -135,7 +135,9 @@ class ProjectIndex:
         #: run a second time. Module-level instances keep them (`cache = RedisCache()`):
         #: ASL106 follows their methods.
         self.project_roots = frozenset(project_roots)
-        self._answers: dict[tuple[str, str], Answer] = {}
+        #: (name, asked from) -> the answer, and the modules whose summaries it read.
+        self._answers: dict[tuple[str, str], tuple[Answer, frozenset[str]]] = {}
+        self._visiting: set[str] | None = None
         for summary in summaries:
             self.add(summary)
 
@@ -152,10 +154,14 @@ class ProjectIndex:
         dotted suffix, else the one sharing the most leading packages with `near` (in a
         monorepo, `app.db` of the service that imports it)."""
         found = self.by_suffix.get(name)
-        if not found or len(found) == 1:
-            return found[0].summary if found else None
-        best = nearest([told.module for told in found], near)
-        return None if best is None else found[best].summary
+        if not found:
+            return None
+        best = 0 if len(found) == 1 else nearest([told.module for told in found], near)
+        if best is None:
+            return None
+        if self._visiting is not None:
+            self._visiting.add(found[best].module)
+        return found[best].summary
 
     def _lookup(self, qname: str, near: str) -> tuple[ModuleSummary, str] | None:
         for _ in range(6):  # follow re-exports, a few hops at most
@@ -172,10 +178,20 @@ class ProjectIndex:
     def answer(self, qname: str, near: str) -> Answer:
         """All the index says about `qname` asked from module `near`, in a form that compares
         and hashes stably (remembered until a module is added: files ask the same names)."""
+        return self.lookup(qname, near)[0]
+
+    def lookup(self, qname: str, near: str) -> tuple[Answer, frozenset[str]]:
+        """The answer, and the modules whose summaries it read: while those tell the same and
+        the project has the same modules, the answer is the same."""
         key = (qname, near)
         known = self._answers.get(key)
         if known is None:
-            known = self._answers[key] = self._answer(qname, near)
+            self._visiting = set()
+            try:
+                found = self._answer(qname, near)
+                known = self._answers[key] = (found, frozenset(self._visiting))
+            finally:
+                self._visiting = None
         return known
 
     def _answer(self, qname: str, near: str) -> Answer:
@@ -236,6 +252,11 @@ def answers(
     it has something to say on."""
     found = ((qname, near, index.answer(qname, near)) for qname, near in sorted(asked))
     return tuple(item for item in found if item[2] != NO_ANSWER)
+
+
+def visits(index: ProjectIndex, asked: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """The modules whose summaries the answers to what a file asked read."""
+    return frozenset().union(*(index.lookup(qname, near)[1] for qname, near in asked))
 
 
 def nearest(modules: Sequence[str], near: str) -> int | None:
