@@ -6,6 +6,8 @@ Every run is a separate ``python`` process running the CLI's entry point (what t
 * cold: an empty ``--cache-dir``, the default number of processes (one per core);
 * warm: the same command again, nothing changed;
 * warm after one file changed: a comment line appended to one route module;
+* warm after one helper module edited: a comment line inserted at the top of a `services.py`
+  (every line below moves, so what it tells the modules that import it changes);
 * single file: ``asynclint check <one route module>`` in a project of about 1,000 files whose
   cache (the default ``.asynclint_cache/`` at its root) a full run has just filled;
 * identity: the findings of the cold, the warm, a ``--no-cache --jobs 1`` and a ``--no-cache
@@ -53,6 +55,7 @@ LABELS = {
     "serial": "--no-cache --jobs 1",
     "two_jobs": "--no-cache --jobs 2",
     "touched": "warm after a change",
+    "edited": "warm after a helper module's edit",
 }
 
 #: `asynclint check ...` as the console script runs it; on the way out, the peak RSS (in
@@ -155,6 +158,7 @@ class ProjectFigures:
     parse_cpu_runs: list[float] = field(default_factory=list)
     runs: dict[str, CliRun] = field(default_factory=dict)
     touched_file: str = ""
+    edited_file: str = ""
     single: SingleFile | None = None
     #: Label -> findings differing from the cold run's (multiset symmetric difference).
     differences: dict[str, int] | None = None
@@ -199,6 +203,8 @@ class ProjectFigures:
             "warm_over_cold": rounded(self.ratio("warm", "cold"), 4),
             "touched_over_cold": rounded(self.ratio("touched", "cold"), 4),
             "touched_file": self.touched_file,
+            "edited_over_cold": rounded(self.ratio("edited", "cold"), 4),
+            "edited_file": self.edited_file,
             "serial_over_parse": rounded(self.ratio("serial")),
             "targets": {
                 "cold_over_parse": COLD_TARGET,
@@ -260,6 +266,9 @@ def measure(
         touched = touch_one(project, names)
         figures.touched_file = touched.as_posix()
         figures.runs["touched"] = run_cli("touched", cached, project, base)
+        edited = edit_one(project, names)
+        figures.edited_file = edited.as_posix()
+        figures.runs["edited"] = run_cli("edited", cached, project, base)
         if single_file_project_size > 0:
             figures.single = single_file(
                 sources[:single_file_project_size],
@@ -329,6 +338,16 @@ def touch_one(project: Path, names: Sequence[Path]) -> Path:
     path = project / name
     data = path.read_bytes()
     path.write_bytes(data + (b"" if data.endswith(b"\n") or not data else b"\n") + TOUCH_LINE)
+    return name
+
+
+def edit_one(project: Path, names: Sequence[Path]) -> Path:
+    """Insert a comment line at the top of the first helper module (`services.py`, else
+    `crud.py`, else the last file): the lines of everything in it move."""
+    helpers = [n for n in sorted(names) if n.name in ("services.py", "crud.py")]
+    name = min(helpers, key=lambda n: n.name != "services.py") if helpers else sorted(names)[-1]
+    path = project / name
+    path.write_bytes(TOUCH_LINE + path.read_bytes())
     return name
 
 
@@ -498,7 +517,10 @@ def report(f: ProjectFigures) -> None:
     for label, name, target in (
         ("warm", "warm, nothing changed", WARM_TARGET),
         ("touched", "warm, one file changed", TOUCHED_TARGET),
+        ("edited", "warm, one helper edited", TOUCHED_TARGET),
     ):
+        if label not in f.runs:
+            continue
         run, ratio = f.runs[label], f.ratio(label, "cold")
         row(
             name,
@@ -537,6 +559,11 @@ def report(f: ProjectFigures) -> None:
             "little about parallel speed; read the cpu column"
         )
     print(f"touched file     {f.touched_file} (one comment line appended)")
+    if f.edited_file:
+        print(
+            f"edited file      {f.edited_file} (one comment line inserted at the top: the "
+            "lines its summary names move)"
+        )
     if f.single is not None:
         s = f.single
         print(
