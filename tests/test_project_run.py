@@ -311,6 +311,18 @@ def test_n_plus_one_only_where_code_can_run(tmp_path: Path) -> None:
     ]
 
 
+def _spy_on_questions(monkeypatch) -> list[str]:
+    """The names the runner asks the project index about, from now on."""
+    asked: list[str] = []
+    answers = runner.answers
+    monkeypatch.setattr(
+        runner,
+        "answers",
+        lambda index, names: asked.extend(n for n, _ in names) or answers(index, names),
+    )
+    return asked
+
+
 def test_an_edit_re_checks_the_files_whose_answers_it_changes(tmp_path: Path, monkeypatch) -> None:
     root = _project(tmp_path / "shop")
     (root / "app" / "util.py").write_text("import time\n\n\ndef pause():\n    time.sleep(1)\n")
@@ -319,13 +331,7 @@ def test_an_edit_re_checks_the_files_whose_answers_it_changes(tmp_path: Path, mo
     )
     cache, config = tmp_path / "cache", Config(root=root)
     check_paths([root], config, cache_dir=cache)
-    asked: list[str] = []
-    answers = runner.answers
-    monkeypatch.setattr(
-        runner,
-        "answers",
-        lambda index, names: asked.extend(n for n, _ in names) or answers(index, names),
-    )
+    asked = _spy_on_questions(monkeypatch)
     services = root / "app" / "services.py"
     services.write_text("# Rates of the day.\n" + SERVICES)  # the blocking call moves down
     found = _findings(check_paths([root], config, cache_dir=cache))
@@ -413,13 +419,7 @@ def test_an_edit_only_the_edited_file_can_see_asks_nothing_of_the_rest(
     root = _project(tmp_path / "shop", extra=3)
     cache, config = tmp_path / "cache", Config(root=root)
     check_paths([root], config, cache_dir=cache)
-    asked: list[str] = []
-    answers = runner.answers
-    monkeypatch.setattr(
-        runner,
-        "answers",
-        lambda index, names: asked.extend(n for n, _ in names) or answers(index, names),
-    )
+    asked = _spy_on_questions(monkeypatch)
     services = root / "app" / "services.py"
     # Inside the helper's body, after its blocking call: the module tells the others the same.
     services.write_text(SERVICES + "    # the rates change daily\n")
