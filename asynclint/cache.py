@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from asynclint.semantic.summary import ModuleSummary
 
 CACHE_DIR_NAME = ".asynclint_cache"
-_FORMAT = 5
+_FORMAT = 6
 _RACY_NS = 2_000_000_000  # files modified this close to the pack's writing are hashed again
 
 
@@ -135,9 +135,12 @@ class Known:
     """What the last whole-project run found in one file, and what that depended on."""
 
     key: str  # the file's entry
+    module: str
+    tells: bool  # its summary told the others anything
     shape: str  # what the file told the other modules
     reach: str  # what its summary told about which code runs
     visits: frozenset[str]  # the modules whose summaries the file's answers read
+    probes: frozenset[str]  # the module names those answers looked for
     checked: bool  # the findings are those of the analysis with the project's answers
     result: FileResult  # after reachability
 
@@ -155,9 +158,9 @@ class Cache:
     records: dict[str, Record] = field(default_factory=dict)
     written_ns: int = 0
     changed: bool = False
-    #: What the last whole-project run found: the layout of the project it saw (its files and
-    #: modules), what it knew of which code runs, and each file's findings.
-    settled: tuple[str, object, dict[str, Known]] = ("", None, {})
+    #: What the last whole-project run found: the packages its modules were made of, what it
+    #: knew of which code runs, and each file's findings.
+    settled: tuple[frozenset[str], object, dict[str, Known]] = (frozenset(), None, {})
 
     @classmethod
     def open(cls, directory: Path, config: Config) -> Cache:
@@ -210,10 +213,10 @@ class Cache:
             self.records[relpath] = Record(stat.st_mtime_ns, stat.st_size, entry)
             self.changed = True
 
-    def settle(self, layout: str, reach: object, known: dict[str, Known]) -> None:
-        """Remember what a whole-project run of a project with `layout` found."""
+    def settle(self, segments: frozenset[str], reach: object, known: dict[str, Known]) -> None:
+        """Remember what a whole-project run found."""
         if self.path is not None:
-            self.settled = (layout, reach, known)
+            self.settled = (segments, reach, known)
             self.changed = True
 
     def touched(self) -> None:

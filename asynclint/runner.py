@@ -25,7 +25,13 @@ from asynclint.config import Config
 from asynclint.diagnostic import Analysis, FileResult
 from asynclint.semantic.imports import waves
 from asynclint.semantic.reach import REACHABLE_ONLY, Reach
-from asynclint.semantic.summary import ModuleSummary, ProjectIndex, answers, visits
+from asynclint.semantic.summary import (
+    ModuleSummary,
+    ProjectIndex,
+    answers,
+    depends,
+    module_suffixes,
+)
 
 if TYPE_CHECKING:
     from asynclint.rule import Rule
@@ -110,29 +116,49 @@ def analyse_project(
             cache.put(files[position].relpath, stats[position], entry)
 
     # What the last whole-project run found still holds for a file whose bytes are the same,
-    # when the modules its answers came from tell the same (and which code runs is the same).
-    layout = _layout(files, entries)
-    settled_layout, reach, settled = cache.settled
-    if settled_layout != layout:
-        settled, reach = {}, None
+    # when the modules its answers came from tell the same, no module of a name they looked
+    # for came or went, and which code runs is the same.
+    settled_segments, reach, settled = cache.settled
     told_anew: set[str] = set()  # modules that tell the others something new
+    moved: set[str] = set()  # modules that came, went, or began or stopped telling anything
     runs_anew = not settled  # what tells which code runs may have changed
-    for file, entry in zip(files, entries, strict=True):
-        known = settled.get(file.relpath)
-        if entry is not None and known is not None and known.shape != entry.shape:
+    now = {f.relpath: e for f, e in zip(files, entries, strict=True)}
+    for relpath in now.keys() | settled.keys():
+        entry, known = now.get(relpath), settled.get(relpath)
+        if (
+            entry is None
+            or known is None
+            or (entry.module, entry.tells)
+            != (
+                known.module,
+                known.tells,
+            )
+        ):
+            moved.update(x.module for x in (entry, known) if x is not None and x.tells)
+            runs_anew = True
+        elif known.shape != entry.shape:
             told_anew.add(entry.module)
             runs_anew = runs_anew or known.reach != _reach_digest(entry.summary)
+    names_anew = {suffix for module in moved for suffix in module_suffixes(module)}
+    names_anew |= segments ^ settled_segments  # answers leave out types of project packages
     if runs_anew:
         reach = None
     final = [False] * len(files)
-    depends: dict[int, tuple[frozenset[str], bool]] = {}  # visits, and whether checked
+    #: What each file's findings depend on: visited modules, probed names, and whether they
+    #: come from the analysis with the project's answers.
+    depending: dict[int, tuple[frozenset[str], frozenset[str], bool]] = {}
     again: list[_Job] = []
     for position, entry in enumerate(entries):
         if entry is None or not files[position].reported:
             continue
         known = settled.get(files[position].relpath)
-        if known is not None and known.key == entry.key and not known.visits & told_anew:
-            depends[position] = (known.visits, known.checked)
+        if (
+            known is not None
+            and known.key == entry.key
+            and not known.visits & told_anew
+            and not known.probes & names_anew
+        ):
+            depending[position] = (known.visits, known.probes, known.checked)
             if runs_anew:
                 results[position] = entry.checked[1].result if known.checked else entry.result  # type: ignore[index]
             else:
@@ -140,13 +166,13 @@ def analyse_project(
             continue
         if answers_digest(answers(index, entry.asked)) == entry.answered:
             results[position] = entry.result  # it knew all it needed to know
-            depends[position] = (visits(index, entry.asked), False)
+            depending[position] = (*depends(index, entry.asked), False)
             continue
         if entry.checked is not None:
             digest, analysis = entry.checked
             if answers_digest(answers(index, analysis.asked)) == digest:
                 results[position] = analysis.result
-                depends[position] = (visits(index, analysis.asked), True)
+                depending[position] = (*depends(index, analysis.asked), True)
                 continue
         source = sources.get(position)
         if source is None:
@@ -164,7 +190,7 @@ def analyse_project(
         entry.checked = (answers_digest(answers(index, analysis.asked)), analysis)
         cache.touched()
         results[job.position] = analysis.result
-        depends[job.position] = (visits(index, analysis.asked), True)
+        depending[job.position] = (*depends(index, analysis.asked), True)
     found = []
     for position, (result, file) in enumerate(zip(results, files, strict=True)):
         if result is None or not file.reported or final[position] or not result.diagnostics:
@@ -180,27 +206,23 @@ def analyse_project(
         # A whole project's run (not pre-commit's few files) that found something anew.
         knowns = {}
         for position, (file, entry) in enumerate(zip(files, entries, strict=True)):
-            if entry is None or position not in depends:
+            if entry is None or position not in depending:
                 continue
             known = settled.get(file.relpath)
             same = known is not None and known.shape == entry.shape
             told = known.reach if same else _reach_digest(entry.summary)  # type: ignore[union-attr]
             knowns[file.relpath] = Known(
-                entry.key, entry.shape, told, *depends[position], found[position]
+                entry.key,
+                entry.module,
+                entry.tells,
+                entry.shape,
+                told,
+                *depending[position],
+                found[position],
             )
-        cache.settle(layout, reach, knowns)
+        cache.settle(frozenset(segments), reach, knowns)
     cache.save()
     return found, index
-
-
-def _layout(files: Sequence[SourceFile], entries: list[Entry | None]) -> str:
-    """The project's files, their modules, and which of them tell the others anything."""
-    return answers_digest(
-        sorted(
-            (f.relpath, e.module if e else "", e.tells if e else False)
-            for f, e in zip(files, entries, strict=True)
-        )
-    )
 
 
 def _reach_digest(summary: ModuleSummary | None) -> str:

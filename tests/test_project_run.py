@@ -342,6 +342,29 @@ def test_an_edit_re_checks_the_files_whose_answers_it_changes(tmp_path: Path, mo
     assert "app/services.py:6)" in next(m for *_, m in found if "fetch_rates" in m)
 
 
+def test_a_new_module_re_checks_the_files_that_looked_for_it(tmp_path: Path, monkeypatch) -> None:
+    root = _project(tmp_path / "shop")
+    (root / "app" / "util.py").write_text("import time\n\n\ndef pause():\n    time.sleep(1)\n")
+    (root / "app" / "jobs.py").write_text(
+        "from app.util import pause\n\n\nasync def tick():\n    pause()\n"
+    )
+    (root / "app" / "routes.py").write_text(
+        ROUTES + "\n\nfrom app.rates import latest\n\n\n@router.get('/latest')\n"
+        "async def newest():\n    return latest()\n"
+    )
+    cache, config = tmp_path / "cache", Config(root=root)
+    before = _findings(check_paths([root], config, cache_dir=cache))
+    asked = _spy_on_questions(monkeypatch)
+    (root / "app" / "rates.py").write_text(SERVICES.replace("fetch_rates", "latest"))
+    found = _findings(check_paths([root], config, cache_dir=cache))
+    assert "app.rates.latest" in asked  # routes.py looked for `app.rates`: checked again
+    assert "app.util.pause" not in asked  # jobs.py did not: its findings are kept
+    assert found == _findings(check_paths([root], Config(root=root)))
+    assert len(found) == len(before) + 1 and any("latest()" in m for *_, m in found)
+    (root / "app" / "rates.py").unlink()  # and gone again
+    assert _findings(check_paths([root], config, cache_dir=cache)) == before
+
+
 def test_modules_only_unused_modules_import_do_not_run(tmp_path: Path) -> None:
     root = _reach_project(tmp_path / "shop")
     app = root / "app"

@@ -135,9 +135,11 @@ class ProjectIndex:
         #: run a second time. Module-level instances keep them (`cache = RedisCache()`):
         #: ASL106 follows their methods.
         self.project_roots = frozenset(project_roots)
-        #: (name, asked from) -> the answer, and the modules whose summaries it read.
-        self._answers: dict[tuple[str, str], tuple[Answer, frozenset[str]]] = {}
+        #: (name, asked from) -> the answer, the modules whose summaries it read, and the
+        #: module names it looked for (found or not).
+        self._answers: dict[tuple[str, str], tuple[Answer, frozenset[str], frozenset[str]]] = {}
         self._visiting: set[str] | None = None
+        self._probing: set[str] | None = None
         for summary in summaries:
             self.add(summary)
 
@@ -153,6 +155,8 @@ class ProjectIndex:
         """The module `name` names, seen from module `near`: the only one with that name or
         dotted suffix, else the one sharing the most leading packages with `near` (in a
         monorepo, `app.db` of the service that imports it)."""
+        if self._probing is not None:
+            self._probing.add(name)
         found = self.by_suffix.get(name)
         if not found:
             return None
@@ -180,18 +184,20 @@ class ProjectIndex:
         and hashes stably (remembered until a module is added: files ask the same names)."""
         return self.lookup(qname, near)[0]
 
-    def lookup(self, qname: str, near: str) -> tuple[Answer, frozenset[str]]:
-        """The answer, and the modules whose summaries it read: while those tell the same and
-        the project has the same modules, the answer is the same."""
+    def lookup(self, qname: str, near: str) -> tuple[Answer, frozenset[str], frozenset[str]]:
+        """The answer, the modules whose summaries it read, and the module names it looked
+        for: while those modules tell the same and no module of those names comes or goes,
+        the answer is the same."""
         key = (qname, near)
         known = self._answers.get(key)
         if known is None:
-            self._visiting = set()
+            self._visiting, self._probing = set(), set()
             try:
                 found = self._answer(qname, near)
-                known = self._answers[key] = (found, frozenset(self._visiting))
+                known = (found, frozenset(self._visiting), frozenset(self._probing))
+                self._answers[key] = known
             finally:
-                self._visiting = None
+                self._visiting = self._probing = None
         return known
 
     def _answer(self, qname: str, near: str) -> Answer:
@@ -238,10 +244,13 @@ class ProjectIndex:
     def _library(self, types: frozenset[str]) -> frozenset[str]:
         if not types:
             return types
+        roots = {t: t.split(".", 1)[0] for t in types}
+        if self._probing is not None:  # the answer depends on whether these name packages
+            self._probing.update(roots.values())
         return frozenset(
             t
-            for t in types
-            if t.split(".", 1)[0] in LIBRARY_ROOTS or t.split(".", 1)[0] not in self.project_roots
+            for t, root in roots.items()
+            if root in LIBRARY_ROOTS or root not in self.project_roots
         )
 
 
@@ -254,9 +263,13 @@ def answers(
     return tuple(item for item in found if item[2] != NO_ANSWER)
 
 
-def visits(index: ProjectIndex, asked: Iterable[tuple[str, str]]) -> frozenset[str]:
-    """The modules whose summaries the answers to what a file asked read."""
-    return frozenset().union(*(index.lookup(qname, near)[1] for qname, near in asked))
+def depends(
+    index: ProjectIndex, asked: Iterable[tuple[str, str]]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """What the answers to what a file asked depend on: the modules whose summaries they read,
+    and the module names they looked for."""
+    found = [index.lookup(qname, near) for qname, near in asked]
+    return frozenset().union(*(f[1] for f in found)), frozenset().union(*(f[2] for f in found))
 
 
 def nearest(modules: Sequence[str], near: str) -> int | None:
