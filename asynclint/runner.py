@@ -125,23 +125,21 @@ def analyse_project(
     now = {f.relpath: e for f, e in zip(files, entries, strict=True)}
     for relpath in now.keys() | settled.keys():
         entry, known = now.get(relpath), settled.get(relpath)
-        if (
-            entry is None
-            or known is None
-            or (entry.module, entry.tells)
-            != (
-                known.module,
-                known.tells,
-            )
-        ):
-            moved.update(x.module for x in (entry, known) if x is not None and x.tells)
+        after = (entry.module, entry.tells) if entry is not None else None
+        before = (known.module, known.tells) if known is not None else None
+        if after != before:
+            moved.update(pair[0] for pair in (after, before) if pair is not None and pair[1])
             runs_anew = True
-        elif known.shape != entry.shape:
+        elif entry is not None and known is not None and known.shape != entry.shape:
             told_anew.add(entry.module)
             runs_anew = runs_anew or known.reach != _reach_digest(entry.summary)
     names_anew = {suffix for module in moved for suffix in module_suffixes(module)}
     names_anew |= segments ^ settled_segments  # answers leave out types of project packages
-    if runs_anew:
+    if runs_anew and isinstance(reach, Reach):
+        # Judged again; the last run's findings stand if every module keeps its verdict.
+        fresh = Reach(e.summary for e in entries if e and e.summary is not None)
+        runs_anew, reach = not fresh.agrees(reach), fresh
+    elif runs_anew:
         reach = None
     final = [False] * len(files)
     #: What each file's findings depend on: visited modules, probed names, and whether they

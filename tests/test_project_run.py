@@ -383,6 +383,23 @@ def test_modules_only_unused_modules_import_do_not_run(tmp_path: Path) -> None:
     assert sorted(Path(d.filename).name for d in found) == ["billing.py", "crud.py"]
 
 
+def test_what_runs_is_judged_again_when_modules_come(tmp_path: Path) -> None:
+    root = _reach_project(tmp_path / "shop")
+    cache, config = tmp_path / "cache", Config(root=root)
+
+    def both() -> tuple[list, list]:
+        cached = _findings(check_paths([root], config, cache_dir=cache))
+        return cached, _findings(check_paths([root], Config(root=root)))
+
+    first, _ = both()
+    (root / "app" / "notes.py").write_text("def note():\n    return 'x'\n")  # changes nothing
+    cached, fresh = both()
+    assert cached == fresh == first
+    (root / "app" / "jobs.py").write_text("from app import orphan\n")  # now orphan.py runs
+    cached, fresh = both()
+    assert cached == fresh and len(cached) == len(first) + 1
+
+
 def test_a_folder_of_scripts_is_not_judged(tmp_path: Path) -> None:
     root = tmp_path / "scripts"
     root.mkdir()

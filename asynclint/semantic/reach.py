@@ -122,6 +122,16 @@ class Reach:
             return False
         return scope.partition(".")[0] not in self.unused.get(module, ())
 
+    def agrees(self, other: Reach) -> bool:
+        """`other` judges every module both know as this one does."""
+        both = self.modules & other.modules
+        return (
+            self.judge_modules == other.judge_modules
+            and self.running & both == other.running & both
+            and {m: c for m, c in self.unused.items() if m in both}
+            == {m: c for m, c in other.unused.items() if m in both}
+        )
+
     def keep(self, module: str, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         return [
             d
