@@ -236,6 +236,7 @@ def _reach_digest(summary: ModuleSummary | None) -> str:
             sorted(summary.plain_classes),
             sorted(summary.decorated),
             sorted(summary.names),
+            sorted(summary.jobs),
         )
     )
 

@@ -400,6 +400,36 @@ def test_what_runs_is_judged_again_when_modules_come(tmp_path: Path) -> None:
     assert cached == fresh and len(cached) == len(first) + 1
 
 
+def test_functions_scheduled_on_a_timer_are_off_the_request_path(tmp_path: Path) -> None:
+    root = _reach_project(tmp_path / "shop")
+    scheduler = (
+        "from apscheduler.schedulers.asyncio import AsyncIOScheduler\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
+        "from app.crud import Reports, owners\n\n"
+        "scheduler = AsyncIOScheduler()\n"
+        "scheduler.add_job(owners, 'cron', hour=6)\n"
+        "reports = Reports()\n\n\n"
+        "class Nightly:\n"
+        "    def start(self):\n"
+        "        scheduler.add_job(self.sweep, 'interval', minutes=5)\n\n"
+        "    async def sweep(self, db: AsyncSession, ids: list[int]):\n"
+        "        return [await db.get(Owner, i) for i in ids]\n\n\n"
+        "nightly = Nightly()\n"
+    )
+    (root / "app" / "main.py").write_text(MAIN + "\nfrom app import scheduler\n")
+
+    def found() -> list[tuple[str, int]]:
+        diagnostics = check_paths([root], Config(root=root)).diagnostics
+        return sorted((Path(d.filename).name, d.location.row) for d in diagnostics)
+
+    (root / "app" / "scheduler.py").write_text(scheduler.replace("add_job", "get_job"))
+    assert found() == [("crud.py", 5), ("crud.py", 10), ("scheduler.py", 16)]
+    (root / "app" / "scheduler.py").write_text(scheduler)
+    # crud.owners runs at 6 every morning, Nightly.sweep every five minutes: neither serves a
+    # request. Reports.owners still is reported.
+    assert found() == [("crud.py", 10)]
+
+
 def test_a_folder_of_scripts_is_not_judged(tmp_path: Path) -> None:
     root = tmp_path / "scripts"
     root.mkdir()

@@ -43,7 +43,9 @@ class NPlusOneQuery(Rule):
     The receiver is recognised by its origin, never by its name.
 
     A loop over a few fixed steps (`range(7)`, `rows[:10]`: at most 12) or over values the code
-    was written with (a literal, a constant table's entry) is not reported.
+    was written with (a literal, a constant table's entry) is not reported; nor is code off
+    every request path: a lifespan or startup hook (it runs once), or a function the project
+    schedules on a timer (APScheduler's `add_job` or `scheduled_job`, `repeat_every`).
 
     As for every ASL2xx-ASL5xx rule, code nothing in the project can run is left alone, in a
     project that builds an app and whose modules import each other: a module that starts
@@ -113,7 +115,7 @@ class NPlusOneQuery(Rule):
         if scope is None or scope.function.node is self.semantic.module:
             return  # module-level loops run once, at import
         loop = self.loops.depends_on(node)
-        if loop is not None:
+        if loop is not None and not self.loops.runs_once(node):
             batch = DB_QUERIES.get(matched[0], "`IN (...)` or `= ANY($1)`")
             self.report(
                 node,

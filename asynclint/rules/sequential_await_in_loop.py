@@ -22,7 +22,9 @@ class SequentialAwaitInLoop(Rule):
     comprehension, whose arguments change with each iteration.
 
     A loop that sleeps between requests (`await asyncio.sleep(...)`) is paced on purpose
-    and not reported.
+    and not reported; nor is code off every request path: a lifespan or startup hook, or a
+    function the project schedules on a timer (APScheduler's `add_job` or `scheduled_job`,
+    `repeat_every`).
 
     As for every ASL2xx-ASL5xx rule, code nothing in the project can run is left alone, in a
     project that builds an app and whose modules import each other: a module that starts
@@ -96,7 +98,7 @@ class SequentialAwaitInLoop(Rule):
         if not matched or self.loops is None:
             return
         loop = self.loops.depends_on(node)
-        if loop is not None and not self._paced(loop):
+        if loop is not None and not self._paced(loop) and not self.loops.runs_once(node):
             self.report(
                 node, callee=matched[0], loop=self.loops.describe(loop), loop_line=LineOf(loop)
             )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from asynclint.positions import enclosing_scope
 from asynclint.semantic.scopes import Binding, BindingKind
 from asynclint.semantic.summary import (
     NO_ANSWER,
@@ -115,6 +116,7 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
         elif isinstance(statement, cst.If) and _is_main_guard(statement.test):
             summary.entry = True
     summary.decorated, summary.plain_classes = frozenset(decorated), frozenset(plain)
+    summary.jobs = _jobs(model)
     from asynclint.semantic import origins
 
     for bindings in model.module_scope.bindings.values():
@@ -122,6 +124,64 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
         if len(bindings) == 1 and binding.kind is BindingKind.ASSIGN:
             summary.app = summary.app or bool(origins.binding_types(model, binding) & _APPS)
     summary.entry = summary.entry or summary.app
+
+
+#: Decorators that run a function on a timer.
+_TIMERS = frozenset(
+    {
+        "fastapi_utils.tasks.repeat_every",
+        "fastapi_utilities.repeat_every",
+        "fastapi_utils.repeat_every",
+    }
+)
+
+
+def _jobs(model: SemanticModel) -> frozenset[str]:
+    """Qualified names of the functions the module schedules: passed to an APScheduler
+    `add_job`, or decorated with its `scheduled_job` or with `repeat_every`."""
+    jobs: set[str] = set()
+    for call in model.nodes(cst.Call):  # type: ignore[attr-defined]
+        if not any(_scheduler_method(q, "add_job") for q in model.qualified_names(call.func)):
+            continue
+        target = next(
+            (a.value for a in call.args if a.keyword is None or a.keyword.value == "func"), None
+        )
+        if target is not None:
+            jobs |= _callable_names(model, target)
+    for statement in model.module.body:
+        members = statement.body.body if isinstance(statement, cst.ClassDef) else (statement,)
+        owner = f"{statement.name.value}." if isinstance(statement, cst.ClassDef) else ""
+        for member in members:
+            if isinstance(member, cst.FunctionDef) and any(
+                _timer(model, d.decorator) for d in member.decorators
+            ):
+                jobs.add(f"{model.module_name}.{owner}{member.name.value}")
+    return frozenset(jobs)
+
+
+def _scheduler_method(qname: str, method: str) -> bool:
+    return qname.startswith("apscheduler.") and qname.endswith(f".{method}")
+
+
+def _timer(model: SemanticModel, decorator: cst.BaseExpression) -> bool:
+    func = decorator.func if isinstance(decorator, cst.Call) else decorator
+    names = model.qualified_names(func)
+    return bool(names & _TIMERS) or any(_scheduler_method(q, "scheduled_job") for q in names)
+
+
+def _callable_names(model: SemanticModel, node: cst.BaseExpression) -> frozenset[str]:
+    """`nightly` -> `app.jobs.nightly`; `self.check` in a method of `Worker` -> `m.Worker.check`."""
+    names = model.qualified_names(node)
+    if names:
+        return names
+    if (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == "self"
+    ):
+        owner = enclosing_scope(node, model.parent_of).split(".")[0]
+        return frozenset({f"{model.module_name}.{owner}.{node.attr.value}"})
+    return frozenset()
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:

@@ -18,6 +18,9 @@ from asynclint.semantic.summary import ModuleSummary, module_suffixes, nearest
 #: The rules whose findings are dropped in code nothing runs (the lifecycle, query, memory
 #: and framework rules; the blocking-call rules report wherever the code is).
 REACHABLE_ONLY = ("ASL2", "ASL3", "ASL4", "ASL5")
+#: The rules whose findings are dropped in functions scheduled on a timer (their cost is
+#: paid off every request path).
+OFF_REQUEST = ("ASL301", "ASL302")
 #: Modules named like this are started from outside (uvicorn, celery, scripts, pytest).
 ENTRY_STEMS = frozenset(
     {
@@ -56,6 +59,7 @@ class Reach:
             if summary.loads_modules
         }
         self.modules = frozenset(self.summaries)
+        self.jobs = frozenset().union(*(summary.jobs for summary in self.summaries.values()))
         self.running = self._running() if self.judge_modules else set()
         self.unused = self._unused_classes()
         del self.summaries, self.by_suffix
@@ -127,16 +131,29 @@ class Reach:
         both = self.modules & other.modules
         return (
             self.judge_modules == other.judge_modules
+            and self.jobs == other.jobs
             and self.running & both == other.running & both
             and {m: c for m, c in self.unused.items() if m in both}
             == {m: c for m, c in other.unused.items() if m in both}
+        )
+
+    def scheduled(self, module: str, scope: str) -> bool:
+        """Code in `scope` of `module` is (in) a function the project schedules on a timer."""
+        if not self.jobs:
+            return False
+        parts = scope.split(".")
+        return any(
+            suffix in self.jobs
+            for end in range(1, len(parts) + 1)
+            for suffix in module_suffixes(f"{module}.{'.'.join(parts[:end])}")
         )
 
     def keep(self, module: str, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         return [
             d
             for d in diagnostics
-            if not d.code.startswith(REACHABLE_ONLY) or self.can_run(module, d.scope)
+            if (not d.code.startswith(REACHABLE_ONLY) or self.can_run(module, d.scope))
+            and not (d.code in OFF_REQUEST and self.scheduled(module, d.scope))
         ]
 
 

@@ -69,6 +69,9 @@ class ModuleSummary:
     app: bool = False
     #: It imports modules by name at run time (`importlib.import_module`, `pkgutil`).
     loads_modules: bool = False
+    #: The functions it registers as scheduled jobs (`scheduler.add_job(nightly, "cron")`),
+    #: by qualified name: they run on a timer, off every request path.
+    jobs: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(
