@@ -237,6 +237,7 @@ class Cache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             data = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
             write_atomic(self.path, data, create=True, durable=False)
+            _prune(self.path)
         except OSError:
             pass  # a read-only tree: the run's findings matter, not its cache
 
@@ -258,6 +259,24 @@ def fingerprint(config: Config) -> str:
         stat = os.stat(spec.origin)
         digest.update(f"{spec.origin}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+#: Packs kept per tool version: one per set of settings used lately (a pre-commit hook and
+#: the command line may differ); older ones go when a run writes its own.
+KEEP_PACKS = 8
+
+
+def _prune(path: Path) -> None:
+    """Remove all but the KEEP_PACKS most recently written packs beside `path`."""
+    packs = []
+    for other in path.parent.glob("*.pickle"):
+        try:
+            packs.append((other.stat().st_mtime_ns, other))
+        except OSError:  # removed by a concurrent run
+            continue
+    for _, old in sorted(packs, reverse=True)[KEEP_PACKS:]:
+        if old != path:
+            old.unlink(missing_ok=True)
 
 
 def _prepare(directory: Path) -> None:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from asynclint import progress, runner
 from asynclint.api import check_paths
+from asynclint.cache import KEEP_PACKS
 from asynclint.cli import main
 from asynclint.config import Config
 
@@ -162,6 +163,22 @@ def test_other_settings_do_not_share_cache_entries(tmp_path: Path) -> None:
     only_106 = check_paths([root], Config(root=root, select=("ASL106",)), cache_dir=cache)
     assert {d.code for d in all_rules.diagnostics} == {"ASL102", "ASL106"}
     assert {d.code for d in only_106.diagnostics} == {"ASL106"}
+
+
+def test_packs_of_settings_not_used_lately_are_removed(tmp_path: Path) -> None:
+    root = _project(tmp_path / "shop")
+    cache = tmp_path / "cache"
+    check_paths([root], Config(root=root), cache_dir=cache)
+    (pack,) = cache.glob("*/*.pickle")
+    for number in range(KEEP_PACKS + 2):  # written by other settings, long ago
+        old = pack.with_name(f"{number:032x}.pickle")
+        old.write_bytes(b"")
+        os.utime(old, ns=(number * 10**9, number * 10**9))
+    (root / "app" / "routes.py").write_text(ROUTES + "# changed\n")
+    check_paths([root], Config(root=root), cache_dir=cache)
+    kept = sorted(p.name for p in pack.parent.glob("*.pickle"))
+    newest = [f"{n:032x}.pickle" for n in range(3, KEEP_PACKS + 2)]
+    assert kept == sorted([pack.name, *newest])
 
 
 def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path: Path) -> None:
