@@ -24,9 +24,8 @@ from asynclint.cache import Cache, Entry, Known, answers_digest, file_key
 from asynclint.config import Config
 from asynclint.diagnostic import Analysis, FileResult
 from asynclint.semantic.imports import waves
-from asynclint.semantic.reach import REACHABLE_ONLY, Reach
+from asynclint.semantic.reach import REACHABLE_ONLY, Reach, reach_facts
 from asynclint.semantic.summary import (
-    ModuleSummary,
     ProjectIndex,
     answers,
     depends,
@@ -132,7 +131,7 @@ def analyse_project(
             runs_anew = True
         elif entry is not None and known is not None and known.shape != entry.shape:
             told_anew.add(entry.module)
-            runs_anew = runs_anew or known.reach != _reach_digest(entry.summary)
+            runs_anew = runs_anew or known.reach != answers_digest(reach_facts(entry.summary))
     names_anew = {suffix for module in moved for suffix in module_suffixes(module)}
     names_anew |= segments ^ settled_segments  # answers leave out types of project packages
     if runs_anew and isinstance(reach, Reach):
@@ -208,7 +207,7 @@ def analyse_project(
                 continue
             known = settled.get(file.relpath)
             same = known is not None and known.shape == entry.shape
-            told = known.reach if same else _reach_digest(entry.summary)  # type: ignore[union-attr]
+            told = known.reach if same else answers_digest(reach_facts(entry.summary))  # type: ignore[union-attr]
             knowns[file.relpath] = Known(
                 entry.key,
                 entry.module,
@@ -221,24 +220,6 @@ def analyse_project(
         cache.settle(frozenset(segments), reach, knowns)
     cache.save()
     return found, index
-
-
-def _reach_digest(summary: ModuleSummary | None) -> str:
-    """What a module's summary tells about which code runs (asynclint.semantic.reach)."""
-    if summary is None:
-        return ""
-    return answers_digest(
-        (
-            sorted(summary.imports),
-            summary.entry,
-            summary.app,
-            summary.loads_modules,
-            sorted(summary.plain_classes),
-            sorted(summary.decorated),
-            sorted(summary.names),
-            sorted(summary.jobs),
-        )
-    )
 
 
 #: Told how far a run has come: files done, files in all, what is being done.

@@ -81,9 +81,10 @@ def import_of(semantic: SemanticModel, func: cst.BaseExpression) -> Import | Non
     return Import(qname, None, None if local == qname else local)
 
 
-def names_in(node: cst.CSTNode) -> set[str]:
-    """Every name written in `node`, nested functions and classes included: a name a fix
-    binds in a function must not be one of these, or a use of it elsewhere would change."""
+def spelled_names(node: cst.CSTNode) -> set[str]:
+    """Every name spelled in `node` (attribute names too), nested functions and classes
+    included: a name a fix binds in a function must not be one of these, or a use of it
+    elsewhere would change. (`_loops.names_in` gives the names an expression reads.)"""
     names: set[str] = set()
     stack = [node]
     while stack:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.fix import Applicability, Fix
-from asynclint.rules._fixes import can_await, import_of, module_name_at, names_in
+from asynclint.rules._fixes import can_await, import_of, module_name_at, spelled_names
 from asynclint.rules._lifecycle import uses
 from asynclint.semantic.walker import code_children
 
@@ -56,7 +56,7 @@ def http_fix(semantic: SemanticModel, call: cst.Call, callee: str, config: Confi
     request_args, client_args, unsafe = mapped
     scope = semantic.scope_of(call)
     # Not a name the function refers to anywhere: binding it there would make that use local.
-    written = names_in(scope.function.node) if scope is not None else set()
+    written = spelled_names(scope.function.node) if scope is not None else set()
     name = next(
         (n for n in _CLIENT_NAMES if n not in written and (scope is None or not scope.lookup(n))),
         None,

@@ -352,21 +352,23 @@ def _few_sliced(subscript: cst.Subscript) -> bool:
     if len(subscript.slice) != 1 or not isinstance(subscript.slice[0].slice, cst.Slice):
         return False
     part = subscript.slice[0].slice
-    bounds = []
-    for bound in (part.lower, part.upper):
-        if bound is not None and not isinstance(bound, cst.Integer):
-            return False
-        bounds.append(int(bound.evaluated_value) if bound is not None else 0)
-    return part.upper is not None and 0 <= bounds[0] <= bounds[1] <= bounds[0] + FEW
+    return _few_steps(part.lower, part.upper)
 
 
 def _few(call: cst.Call) -> bool:
     """`range(7)`, `range(1, 13)`: integer literals, at most FEW steps."""
-    bounds = []
-    for arg in call.args:
-        if arg.keyword is not None or arg.star or not isinstance(arg.value, cst.Integer):
-            return False
-        bounds.append(int(arg.value.evaluated_value))
-    if len(bounds) == 1:
-        return bounds[0] <= FEW
-    return len(bounds) == 2 and bounds[1] - bounds[0] <= FEW
+    if any(arg.keyword is not None or arg.star for arg in call.args) or len(call.args) not in (
+        1,
+        2,
+    ):
+        return False
+    bounds = [arg.value for arg in call.args]
+    return _few_steps(*([None, *bounds] if len(bounds) == 1 else bounds))
+
+
+def _few_steps(lower: cst.BaseExpression | None, upper: cst.BaseExpression | None) -> bool:
+    """From `lower` (0 when absent) to `upper`, both integer literals: at most FEW steps."""
+    if not isinstance(upper, cst.Integer) or not isinstance(lower, (cst.Integer, type(None))):
+        return False
+    start = int(lower.evaluated_value) if lower is not None else 0
+    return int(upper.evaluated_value) - start <= FEW

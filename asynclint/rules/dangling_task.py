@@ -4,7 +4,7 @@ import libcst as cst
 
 from asynclint.fix import Applicability, Fix
 from asynclint.rule import FixAvailability, Rule
-from asynclint.rules._fixes import module_name_at, names_in
+from asynclint.rules._fixes import module_name_at, spelled_names
 
 REGISTRY = "_background_tasks"
 _TASK_NAMES = ("task", "_task", "background_task", "_background_task")
@@ -115,7 +115,7 @@ class DanglingTask(Rule):
         if scope.lookup(REGISTRY) not in (None, self.semantic.module_scope.bindings.get(REGISTRY)):
             return None  # `_background_tasks` means something else in this function
         asyncio, imports = named
-        written = names_in(scope.function.node)  # `return task` elsewhere is not this task
+        written = spelled_names(scope.function.node)  # `return task` elsewhere is not this task
         name = next((n for n in _TASK_NAMES if n not in written and not scope.lookup(n)), None)
         if name is None:
             return None

@@ -96,27 +96,36 @@ _LOADERS = frozenset(
 
 def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
     """What tells whether the module's code can run: what it imports and reads, which of its
-    definitions are registered by decorators, and whether it starts an app or a script."""
+    definitions are registered by decorators or scheduled on a timer, and whether it starts
+    an app or a script."""
     summary.imports = model.imported_modules
-    summary.loads_modules = any(
-        model.qualified_names(call.func) & _LOADERS
-        for call in model.nodes(cst.Call)  # type: ignore[attr-defined]
-    )
+    jobs: set[str] = set()
+    for call in model.nodes(cst.Call):  # type: ignore[attr-defined]
+        called = model.qualified_names(call.func)
+        summary.loads_modules = summary.loads_modules or bool(called & _LOADERS)
+        if any(_scheduler_method(q, "add_job") for q in called):
+            jobs |= _scheduled(model, call)  # type: ignore[arg-type]
     summary.names = frozenset(node.value for node in model.nodes(cst.Name))  # type: ignore[attr-defined]
     decorated, plain = set(), set()
     for statement in model.module.body:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.decorators:
-            decorated.add(statement.name.value)
         if isinstance(statement, cst.ClassDef):
             if not statement.bases and not statement.keywords:
                 plain.add(statement.name.value)
-            for member in statement.body.body:
-                if isinstance(member, cst.FunctionDef) and member.decorators:
-                    decorated.add(f"{statement.name.value}.{member.name.value}")
+            if statement.decorators:
+                decorated.add(statement.name.value)
+            owner, members = f"{statement.name.value}.", statement.body.body
         elif isinstance(statement, cst.If) and _is_main_guard(statement.test):
             summary.entry = True
+            continue
+        else:
+            owner, members = "", (statement,)
+        for member in members:
+            if isinstance(member, cst.FunctionDef) and member.decorators:
+                decorated.add(f"{owner}{member.name.value}")
+                if any(_timer(model, d.decorator) for d in member.decorators):
+                    jobs.add(f"{model.module_name}.{owner}{member.name.value}")
     summary.decorated, summary.plain_classes = frozenset(decorated), frozenset(plain)
-    summary.jobs = _jobs(model)
+    summary.jobs = frozenset(jobs)
     from asynclint.semantic import origins
 
     for bindings in model.module_scope.bindings.values():
@@ -136,27 +145,12 @@ _TIMERS = frozenset(
 )
 
 
-def _jobs(model: SemanticModel) -> frozenset[str]:
-    """Qualified names of the functions the module schedules: passed to an APScheduler
-    `add_job`, or decorated with its `scheduled_job` or with `repeat_every`."""
-    jobs: set[str] = set()
-    for call in model.nodes(cst.Call):  # type: ignore[attr-defined]
-        if not any(_scheduler_method(q, "add_job") for q in model.qualified_names(call.func)):
-            continue
-        target = next(
-            (a.value for a in call.args if a.keyword is None or a.keyword.value == "func"), None
-        )
-        if target is not None:
-            jobs |= _callable_names(model, target)
-    for statement in model.module.body:
-        members = statement.body.body if isinstance(statement, cst.ClassDef) else (statement,)
-        owner = f"{statement.name.value}." if isinstance(statement, cst.ClassDef) else ""
-        for member in members:
-            if isinstance(member, cst.FunctionDef) and any(
-                _timer(model, d.decorator) for d in member.decorators
-            ):
-                jobs.add(f"{model.module_name}.{owner}{member.name.value}")
-    return frozenset(jobs)
+def _scheduled(model: SemanticModel, call: cst.Call) -> frozenset[str]:
+    """The function an APScheduler `add_job(func, ...)` schedules, by qualified name."""
+    target = next(
+        (a.value for a in call.args if a.keyword is None or a.keyword.value == "func"), None
+    )
+    return _callable_names(model, target) if target is not None else frozenset()
 
 
 def _scheduler_method(qname: str, method: str) -> bool:

@@ -164,3 +164,20 @@ def _prefixes(name: str) -> Iterator[str]:
         yield name[:end]
         end = name.find(".", end + 1)
     yield name
+
+
+def reach_facts(summary: ModuleSummary | None) -> tuple[object, ...]:
+    """What `Reach` reads of a module's summary, in a form that compares and hashes stably:
+    while every module's is the same, so is which code runs."""
+    if summary is None:
+        return ()
+    return (
+        sorted(summary.imports),
+        summary.entry,
+        summary.app,
+        summary.loads_modules,
+        sorted(summary.plain_classes),
+        sorted(summary.decorated),
+        sorted(summary.names),
+        sorted(summary.jobs),
+    )
