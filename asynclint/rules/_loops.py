@@ -183,9 +183,7 @@ class LoopAnalysis:
     def runs_once(self, node: cst.CSTNode) -> bool:
         """`node` is in a lifespan or startup hook: it runs once, not per request."""
         scope = self.semantic.scope_of(node)
-        func = scope.function.node if scope is not None else None
-        role = self.semantic.fastapi.role(func) if isinstance(func, cst.FunctionDef) else None
-        return role is not None and not role.per_request
+        return scope is not None and self.semantic.fastapi.runs_once(scope.function.node)
 
     def depends_on(self, call: cst.Call) -> cst.CSTNode | None:
         """The innermost loop whose varying names the call's arguments read, if any."""

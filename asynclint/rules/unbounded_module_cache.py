@@ -212,8 +212,7 @@ class UnboundedModuleCache(Rule):
         func = site.scope.node
         if not isinstance(func, cst.FunctionDef):
             return None
-        role = self.semantic.fastapi.role(func)
-        if role is not None and not role.per_request:
+        if self.semantic.fastapi.runs_once(func):
             return None  # a startup hook runs once
         made: dict[str, str] = {}  # name -> the call its value comes from
         for target, value, _ in assignments(func.body):

@@ -83,6 +83,11 @@ class FastAPIModel:
     def role(self, func: cst.FunctionDef) -> Role | None:
         return self.roles.get(id(func))
 
+    def runs_once(self, func: cst.CSTNode | None) -> bool:
+        """`func` is a lifespan or startup hook: it runs once, not per request."""
+        role = self.roles.get(id(func))
+        return role is not None and not role.per_request
+
     def _mark(self, target: cst.CSTNode | None, role: Role) -> None:
         func = self.model.local_function(target) if target is not None else None
         if func is not None:
