@@ -22,6 +22,10 @@ _LITERALS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
 _BOUNDARIES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)
 #: `item = stack.pop()` in a `while` body: the loop drains a collection, one item per turn.
 _DRAIN_METHODS = frozenset({"pop", "popleft", "popitem", "get_nowait"})
+#: `stack.extend(children)`: what a loop adds to the collection it works through.
+_FEED_METHODS = frozenset(
+    {"append", "appendleft", "extend", "extendleft", "add", "update", "insert", "put_nowait"}
+)
 _CHUNKS = frozenset({"itertools.batched", "more_itertools.chunked", "more_itertools.batched"})
 _STREAM_OWNERS = ("fastapi.WebSocket", "starlette.websockets.WebSocket", "httpx.Response")
 
@@ -108,7 +112,9 @@ class LoopAnalysis:
         """Names whose value changes per iteration: loop variables and names derived from them.
 
         A `while` loop varies what it takes from a collection (`item = stack.pop()`); a
-        cursor or page read from the previous answer makes the loop sequential by nature.
+        cursor or page read from the previous answer makes the loop sequential by nature, and
+        so does a walk over a graph: a loop that adds to the collection it works through what
+        an iteration found (`stack.extend(children)`) learns each next item from a query.
         """
         if id(loop) not in self._varying:
             self._varying[id(loop)] = frozenset(self._compute(loop))
@@ -118,13 +124,17 @@ class LoopAnalysis:
         if isinstance(loop, cst.For):
             if self._not_data(loop.iter, is_async=loop.asynchronous is not None):
                 return set()
-            return dependent_names(loop.body, target_names(loop.target))
+            found = dependent_names(loop.body, target_names(loop.target))
+            worklist = {loop.iter.value} if isinstance(loop.iter, cst.Name) else set()
+            return set() if _feeds(loop.body, worklist, found) else found
         if isinstance(loop, cst.While):
-            seeds = set()
+            seeds, worklist = set(), set()
             for target, value, augmented in assignments(loop.body):
                 if not augmented and self._drains(value):
                     seeds |= target_names(target)
-            return dependent_names(loop.body, seeds)
+                    worklist |= _receiver(value)
+            found = dependent_names(loop.body, seeds)
+            return set() if _feeds(loop.body, worklist, found) else found
         seeds, for_in = set(), loop.for_in  # type: ignore[attr-defined]
         while for_in is not None:
             if not self._not_data(for_in.iter, is_async=for_in.asynchronous is not None):
@@ -265,6 +275,46 @@ class LoopAnalysis:
             keyword = "async for" if for_in.asynchronous else "for"
             header = f"{keyword} {_short(code(for_in.target))} in {_short(code(for_in.iter))}"
         return f"`{header}`"
+
+
+def _receiver(value: cst.CSTNode) -> set[str]:
+    """`stack` in `stack.pop()` (awaited or not)."""
+    call = value.expression if isinstance(value, cst.Await) else value
+    func = call.func if isinstance(call, cst.Call) else None
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        return {func.value.value}
+    return set()
+
+
+def _feeds(body: cst.CSTNode, worklist: set[str], varying: set[str]) -> bool:
+    """Does `body` add to a `worklist` collection values derived from the iteration
+    (`to_visit.extend(child.id for child in children)`, `queue += found`)?"""
+    if not worklist or not varying:
+        return False
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        added: list[cst.CSTNode] = []
+        if isinstance(node, cst.Call) and _names_worklist(node.func, worklist, _FEED_METHODS):
+            added = [arg.value for arg in node.args]
+        elif isinstance(node, cst.AugAssign) and _names_worklist(node.target, worklist, None):
+            added = [node.value]
+        if any(set(names_in(value)) & varying for value in added):
+            return True
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(code_children(node))
+    return False
+
+
+def _names_worklist(
+    node: cst.BaseExpression, worklist: set[str], methods: frozenset[str] | None
+) -> bool:
+    """`node` is a worklist's name, or (with `methods`) one of its methods: `stack.extend`."""
+    if methods is not None:
+        if not isinstance(node, cst.Attribute) or node.attr.value not in methods:
+            return False
+        node = node.value
+    return isinstance(node, cst.Name) and node.value in worklist
 
 
 def _keyword_arguments(binding: Binding, name: str) -> bool:
