@@ -15,6 +15,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from asynclint.files import DEFAULT_EXCLUDES
+from asynclint.pins import version_tuple
 
 _SELECTOR = re.compile(r"(ASL\d{0,3}|ALL)")
 _QNAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
@@ -42,6 +43,9 @@ class Config:
     #: The client ASL101's fix writes: "httpx" or "httpx2"; None: httpx2 where the file
     #: already imports it, else httpx.
     fix_http_client: str | None = None
+    #: The FastAPI release the project runs (`"0.92"`); unset: read from a pin in the
+    #: project's pyproject.toml or requirements.txt (see `asynclint.pins`).
+    fastapi_version: str | None = None
     #: Report noqa comments that suppress nothing (ASL003).
     report_unused_noqa: bool = False
     #: The baseline file: findings recorded there are not reported. A config file's relative
@@ -187,6 +191,13 @@ def _path(value: Any) -> Path:
     return Path(value)
 
 
+def _version(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f'expected a version string such as "0.92", got {value!r}')
+    version_tuple(value)
+    return value.strip()
+
+
 def _http_client(value: Any) -> str:
     if value not in ("httpx", "httpx2"):
         raise ValueError(f'expected "httpx" or "httpx2", got {value!r}')
@@ -204,6 +215,7 @@ _PARSERS = {
     "include-tests": _bool,
     "respect-gitignore": _bool,
     "fix-http-client": _http_client,
+    "fastapi-version": _version,
     "report-unused-noqa": _bool,
     "baseline": _path,
 }

@@ -39,6 +39,19 @@ def test_findings_exit_1_and_text_format(project: Path) -> None:
     assert "\x1b[" not in out  # no colour when not a terminal
 
 
+def test_fastapi_pin_is_read_from_requirements(project: Path) -> None:
+    """A project held to FastAPI 0.92 has no `lifespan` to move `on_event` hooks to."""
+    (project / "hooks.py").write_text(
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n"
+        "@app.on_event('startup')\nasync def start():\n    pass\n"
+    )
+    assert run("check", "hooks.py")[0] == 1
+    (project / "requirements.txt").write_text("fastapi==0.92.0\n")
+    assert run("check", "hooks.py", "--no-cache")[0] == 0
+    (project / "requirements.txt").write_text("fastapi==0.93.0\n")
+    assert "ASL501" in run("check", "hooks.py", "--no-cache")[1]
+
+
 def test_clean_exit_0(project: Path) -> None:
     code, out = run("check", "clean.py")
     assert code == 0 and "All checks passed!" in out

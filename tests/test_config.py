@@ -44,6 +44,8 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         ("[tool.asynclint.extra-blocking-calls]\nboto3 = 'x'", "qualified name"),
         ("extra-db-methods = 'myorm.Repo.get'", "extra-db-methods"),
         ("extra-db-methods = ['get']", "qualified method name"),
+        ("fastapi-version = 0.92", "fastapi-version"),
+        ("fastapi-version = 'latest'", "is not a version"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, body: str, needle: str) -> None:

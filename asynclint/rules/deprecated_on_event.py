@@ -1,16 +1,25 @@
 from __future__ import annotations
 
+from functools import cached_property
+
 import libcst as cst
 
+from asynclint.pins import version_tuple
 from asynclint.rule import Rule
 
 _REGISTRATIONS = frozenset({"on_event", "add_event_handler"})
+#: The first FastAPI release whose `FastAPI(lifespan=...)` takes a context manager.
+LIFESPAN_SINCE = (0, 93)
 
 
 class DeprecatedOnEvent(Rule):
     """## What it does
     Checks for startup and shutdown hooks registered with `@app.on_event(...)`,
     `@router.on_event(...)` or `app.add_event_handler(...)` on a FastAPI app or router.
+
+    Not reported in a project held to a FastAPI release older than 0.93, which has no
+    `lifespan` to move to: the `fastapi-version` setting, or else a pin with an upper bound in
+    the project's pyproject.toml or requirements.txt (`fastapi==0.92.0`, `fastapi = "^0.79"`).
 
     ## Why is this bad?
     `on_event` is deprecated in FastAPI and Starlette in favour of a `lifespan` context
@@ -64,12 +73,13 @@ class DeprecatedOnEvent(Rule):
     )
     fix_title = "Move the hook into a `lifespan` async context manager passed to `FastAPI(...)`"
     requires_text = ("on_event", "add_event_handler")
+    settings = ("fastapi-version",)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in _REGISTRATIONS:
             return
-        if not self.semantic.fastapi.is_app(func.value):
+        if not self.semantic.fastapi.is_app(func.value) or self._before_lifespan:
             return
         event = _event(node)
         arguments = f'"{event}"' if event else "..."
@@ -82,6 +92,11 @@ class DeprecatedOnEvent(Rule):
             event=arguments,
             phase=event if event in ("startup", "shutdown") else "startup/shutdown",
         )
+
+    @cached_property
+    def _before_lifespan(self) -> bool:
+        version = self.config.fastapi_version
+        return version is not None and version_tuple(version) < LIFESPAN_SINCE
 
 
 def _event(call: cst.Call) -> str | None:
