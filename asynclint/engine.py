@@ -204,6 +204,7 @@ class _Checker:
             self.asked = frozenset(model.asked)
             if reports:
                 self.add_reports(self.module, reports, model.parent_of)
+            model.close()
             self.report_unused_noqa(rules)
         except RecursionError:
             self.engine_finding("ASL002", "Too deeply nested to analyse")

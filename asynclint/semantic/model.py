@@ -11,6 +11,7 @@ import libcst as cst
 from asynclint.semantic import names, origins
 from asynclint.semantic.fastapi import FastAPIModel, Role, describe
 from asynclint.semantic.helpers import ChainFinder
+from asynclint.semantic.memo import NodeMemo, ProjectReads
 from asynclint.semantic.project import ProjectIndex
 from asynclint.semantic.scopes import Binding, BindingKind, Scope, ScopeKind
 from asynclint.semantic.tables import THREAD_RUNNER_METHODS, THREAD_RUNNERS
@@ -54,6 +55,7 @@ class SemanticModel:
         self._scope_of = result.scope_of
         self._parent_of = result.parent_of
         self._collected = result.collected
+        self._scopes = result.scopes
         self._function_scopes = {
             id(s.node): s for s in result.scopes if s.kind is ScopeKind.FUNCTION
         }
@@ -62,9 +64,8 @@ class SemanticModel:
             parent = scope.parent
             if scope.kind is ScopeKind.FUNCTION and parent and parent.kind is ScopeKind.CLASS:
                 self._methods.setdefault(id(parent), []).append(scope)
-        self._qnames: dict[int, frozenset[str]] = {}
-        self._types: dict[int, frozenset[str]] = {}
-        self._results: dict[int, frozenset[str]] = {}
+        self._reads = ProjectReads()
+        self._qnames, self._types, self._results = (NodeMemo(self._reads) for _ in range(3))
         self._loop_contexts: dict[int, LoopContext | None] = {}
 
     def learn(self, project: ProjectIndex | None) -> None:
@@ -73,7 +74,22 @@ class SemanticModel:
             return
         self.project = project
         self.asked = set()
-        self._qnames, self._types, self._results, self._loop_contexts = {}, {}, {}, {}
+        for memo in (self._qnames, self._types, self._results):
+            memo.forget_project()
+        self._loop_contexts = {}
+        for name in ("helpers", "fastapi", "offloaded"):
+            self.__dict__.pop(name, None)
+
+    def close(self) -> None:
+        """Let reference counting free the file's tree as soon as the model is dropped.
+
+        Each binding points back at its scope, and the cached helpers at the model: cycles
+        that keep the whole tree alive until the cyclic collector runs, which then costs
+        about a fifth of the parse time. The model answers nothing after this.
+        """
+        for scope in self._scopes:
+            scope.bindings = {}
+        self._scopes = []
         for name in ("helpers", "fastapi", "offloaded"):
             self.__dict__.pop(name, None)
 
@@ -119,6 +135,7 @@ class SemanticModel:
             return frozenset()
         if self.project is None:
             return frozenset()
+        self._reads.count += 1
         self.asked.add((qname, self.module_name))
         if kind == "value":
             return self.project.value_types(qname, self.module_name)

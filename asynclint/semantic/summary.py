@@ -141,6 +141,9 @@ class ProjectIndex:
         #: (name, asked from) -> the answer, the modules whose summaries it read, and the
         #: module names it looked for (found or not).
         self._answers: dict[tuple[str, str], tuple[Answer, frozenset[str], frozenset[str]]] = {}
+        #: (module name, asked from) -> what `_module` found (remembered until a module is
+        #: added: in a monorepo, every service has an `app.db`, told apart by its packages).
+        self._nearest: dict[tuple[str, str], Told | None] = {}
         self._visiting: set[str] | None = None
         self._probing: set[str] | None = None
         for summary in summaries:
@@ -149,6 +152,7 @@ class ProjectIndex:
     def add(self, summary: ModuleSummary | Told) -> None:
         """Add a module's summary, or what holds it (read only when a lookup gets there)."""
         self._answers.clear()
+        self._nearest.clear()
         told = _Known(summary) if isinstance(summary, ModuleSummary) else summary
         if told.tells:
             for suffix in module_suffixes(told.module):
@@ -160,15 +164,18 @@ class ProjectIndex:
         monorepo, `app.db` of the service that imports it)."""
         if self._probing is not None:
             self._probing.add(name)
-        found = self.by_suffix.get(name)
-        if not found:
-            return None
-        best = 0 if len(found) == 1 else nearest([told.module for told in found], near)
-        if best is None:
+        key = (name, near)
+        if key in self._nearest:
+            told = self._nearest[key]
+        else:
+            found = self.by_suffix.get(name, [])
+            best = 0 if len(found) == 1 else nearest([told.module for told in found], near)
+            told = self._nearest[key] = None if best is None else found[best]
+        if told is None:
             return None
         if self._visiting is not None:
-            self._visiting.add(found[best].module)
-        return found[best].summary
+            self._visiting.add(told.module)
+        return told.summary
 
     def _lookup(self, qname: str, near: str) -> tuple[ModuleSummary, str] | None:
         for _ in range(6):  # follow re-exports, a few hops at most
