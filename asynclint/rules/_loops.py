@@ -30,8 +30,10 @@ _CHUNKS = frozenset({"itertools.batched", "more_itertools.chunked", "more_iterto
 _STREAM_OWNERS = ("fastapi.WebSocket", "starlette.websockets.WebSocket", "httpx.Response")
 
 
-def names_in(node: cst.CSTNode) -> Iterator[str]:
-    """Names an expression reads (not attribute names, not keyword names)."""
+def names_in(node: cst.CSTNode, *, bounds: bool = True) -> Iterator[str]:
+    """Names an expression reads (not attribute names, not keyword names); with
+    `bounds=False`, not those read as the bounds of a range (`Log.at >= goal.start`,
+    `Log.at.between(a, b)`): one query per range is not what one `IN (...)` batches."""
     stack = [node]
     while stack:
         current = stack.pop()
@@ -39,15 +41,23 @@ def names_in(node: cst.CSTNode) -> Iterator[str]:
             yield current.value
         elif isinstance(current, (cst.Attribute, cst.Arg)):
             stack.append(current.value)
-        else:
+        elif bounds or not _range(current):
             stack.extend(code_children(current))
+
+
+_RANGE_OPERATORS = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+
+
+def _range(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Comparison):
+        return all(isinstance(c.operator, _RANGE_OPERATORS) for c in node.comparisons)
+    func = node.func if isinstance(node, cst.Call) else None
+    return isinstance(func, cst.Attribute) and func.attr.value == "between"
 
 
 def assignments(body: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, cst.CSTNode, bool]]:
     """(target, value, is_augmented) for every binding in `body`, not in nested defs."""
-    stack: list[cst.CSTNode] = [body]
-    while stack:
-        node = stack.pop()
+    for node in body_nodes(body):
         if isinstance(node, cst.Assign):
             for target in node.targets:
                 yield target.target, node.value, False
@@ -61,8 +71,6 @@ def assignments(body: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, cst.CST
             yield node.asname.name, node.item, False
         elif isinstance(node, cst.NamedExpr):
             yield node.target, node.value, False
-        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(code_children(node))
 
 
 def target_names(target: cst.CSTNode) -> set[str]:
@@ -126,7 +134,8 @@ class LoopAnalysis:
                 return set()
             found = dependent_names(loop.body, target_names(loop.target))
             worklist = {loop.iter.value} if isinstance(loop.iter, cst.Name) else set()
-            return set() if _feeds(loop.body, worklist, found) else found
+            walks = _feeds(loop.body, worklist, found) or self._recurses(loop, found)
+            return set() if walks else found
         if isinstance(loop, cst.While):
             seeds, worklist = set(), set()
             for target, value, augmented in assignments(loop.body):
@@ -134,13 +143,29 @@ class LoopAnalysis:
                     seeds |= target_names(target)
                     worklist |= _receiver(value)
             found = dependent_names(loop.body, seeds)
-            return set() if _feeds(loop.body, worklist, found) else found
+            walks = _feeds(loop.body, worklist, found) or self._recurses(loop, found)
+            return set() if walks else found
         seeds, for_in = set(), loop.for_in  # type: ignore[attr-defined]
         while for_in is not None:
             if not self._not_data(for_in.iter, is_async=for_in.asynchronous is not None):
                 seeds |= target_names(for_in.target)
             for_in = for_in.inner_for_in
         return seeds
+
+    def _recurses(self, loop: cst.CSTNode, varying: set[str]) -> bool:
+        """Does the loop call the function it is in with what an iteration found (a
+        depth-first walk: `for child in children: await visit(child.id)`)?"""
+        scope = self.semantic.scope_of(loop)
+        function = scope.function.node if scope is not None else None
+        if not isinstance(function, cst.FunctionDef) or not varying:
+            return False
+        name = function.name.value
+        calls = (n for n in body_nodes(loop.body) if isinstance(n, cst.Call))  # type: ignore[attr-defined]
+        return any(
+            _names_function(call.func, name) and set(names_in(arg.value)) & varying
+            for call in calls
+            for arg in call.args
+        )
 
     def _drains(self, value: cst.CSTNode) -> bool:
         if isinstance(value, cst.Await):
@@ -200,7 +225,7 @@ class LoopAnalysis:
         read = set()
         for link in self._chain(call):
             for arg in link.args:
-                read.update(names_in(arg.value))
+                read.update(names_in(arg.value, bounds=False))
         if not read:
             return None
         for loop in self.enclosing(call):
@@ -218,7 +243,7 @@ class LoopAnalysis:
         value = self._reaching_value(call, loop, name)
         if value is None or (isinstance(loop, cst.While) and self._drains(value)):
             return True
-        return bool(set(names_in(value)) & (varying - {name}))
+        return bool(set(names_in(value, bounds=False)) & (varying - {name}))
 
     def _reaching_value(
         self, node: cst.CSTNode, loop: cst.CSTNode, name: str
@@ -291,9 +316,7 @@ def _feeds(body: cst.CSTNode, worklist: set[str], varying: set[str]) -> bool:
     (`to_visit.extend(child.id for child in children)`, `queue += found`)?"""
     if not worklist or not varying:
         return False
-    stack: list[cst.CSTNode] = [body]
-    while stack:
-        node = stack.pop()
+    for node in body_nodes(body):
         added: list[cst.CSTNode] = []
         if isinstance(node, cst.Call) and _names_worklist(node.func, worklist, _FEED_METHODS):
             added = [arg.value for arg in node.args]
@@ -301,9 +324,24 @@ def _feeds(body: cst.CSTNode, worklist: set[str], varying: set[str]) -> bool:
             added = [node.value]
         if any(set(names_in(value)) & varying for value in added):
             return True
+    return False
+
+
+def body_nodes(body: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`body` and the nodes in it, not in nested defs, lambdas or classes."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        yield node
         if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             stack.extend(code_children(node))
-    return False
+
+
+def _names_function(func: cst.BaseExpression, name: str) -> bool:
+    """`func` is `name`, `self.name` or `cls.name`."""
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        return func.value.value in ("self", "cls") and func.attr.value == name
+    return isinstance(func, cst.Name) and func.value == name
 
 
 def _names_worklist(
