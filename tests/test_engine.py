@@ -10,7 +10,7 @@ import pytest
 
 from asynclint.api import check_paths
 from asynclint.config import Config
-from asynclint.engine import check_source
+from asynclint.engine import _parse_module, check_source
 from asynclint.semantic.scopes import Binding, Scope
 
 BLOCKING = b"import time\n\nasync def f():\n    time.sleep(1)\n"
@@ -148,3 +148,13 @@ def test_a_checked_files_tree_is_freed_without_the_cycle_collector(fixture: str)
         gc.garbage.clear()
         gc.enable()
     assert not stuck, f"{len(stuck)} nodes, scopes or bindings were left in cycles"
+
+
+def test_parsing_without_node_checks_gives_the_same_tree_and_leaves_checks_on() -> None:
+    fixtures = sorted((Path(__file__).parent.parent / "fixtures").glob("ASL[1-5]*.py"))
+    assert len(fixtures) > 20
+    for path in fixtures:
+        source = path.read_bytes()
+        assert _parse_module(source).deep_equals(cst.parse_module(source)), path.name
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")  # nodes built outside a parse are still checked
