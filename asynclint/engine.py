@@ -373,7 +373,7 @@ def _parse_unchecked(source: bytes) -> cst.Module:
     """`cst.parse_module(source)` without the checks each node runs on its fields as it is
     built. The parser builds only nodes that pass them (LibCST's own note on
     `CSTNode.__post_init__` says they could be skipped when parsing), and they cost about a
-    sixth of the parse. Nodes built anywhere else are checked as before: this is put back
+    tenth of the parse. Nodes built anywhere else are checked as before: this is put back
     before the parse returns, and nothing else builds nodes while a parse runs (the thread
     that asked waits for it)."""
     if _VALIDATE is None:  # a LibCST that checks its nodes some other way
