@@ -13,6 +13,7 @@ from asynclint.cache import Cache
 from asynclint.config import Config
 from asynclint.diagnostic import CheckResult, FileResult
 from asynclint.files import Discovery, discover
+from asynclint.pins import project_pins
 from asynclint.runner import Progress, SourceFile, analyse_project, default_jobs, engine_error
 from asynclint.semantic.summary import ProjectIndex
 
@@ -96,6 +97,8 @@ def _run(
             file = _source_file(path, root, cwd, reported=False)
             if file.relpath not in requested:
                 files.append(file)
+    # From every file of the project, whichever were asked for: the pins are settings.
+    config = config.with_overrides(fastapi_pins=project_pins(root, [f.path for f in files]))
     cache = Cache.open(cache_dir, config) if cache_dir is not None else Cache.disabled()
     run = _Run(config, ProjectIndex(), result)
     results, run.index = analyse_project(

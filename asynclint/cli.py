@@ -14,7 +14,7 @@ import click
 from asynclint import __version__, progress
 from asynclint.cache import CACHE_DIR_NAME
 from asynclint.config import Config, ConfigError, find_pyproject, load_config, parse_selectors
-from asynclint.pins import declared_fastapi
+from asynclint.pins import project_pins
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -51,8 +51,6 @@ def _load(config_file: Path | None, paths: tuple[Path, ...]) -> Config:
     config = load_config(config_file)
     if config_file is None:
         config = config.with_overrides(root=_default_root(paths))
-    if config.fastapi_version is None:
-        config = config.with_overrides(fastapi_version=declared_fastapi(config.root))
     return config
 
 
@@ -423,6 +421,7 @@ def _stdin(
 
     source = sys.stdin.buffer.read()
     module_name = module_name_for(Path(filename))
+    config = config.with_overrides(fastapi_pins=project_pins(config.root, [Path(filename)]))
     rules = enabled_rules(config)
     left = None
     if fixing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -15,7 +16,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from asynclint.files import DEFAULT_EXCLUDES
-from asynclint.pins import version_tuple
+from asynclint.pins import pin_for, version_tuple
 
 _SELECTOR = re.compile(r"(ASL\d{0,3}|ALL)")
 _QNAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
@@ -43,9 +44,13 @@ class Config:
     #: The client ASL101's fix writes: "httpx" or "httpx2"; None: httpx2 where the file
     #: already imports it, else httpx.
     fix_http_client: str | None = None
-    #: The FastAPI release the project runs (`"0.92"`); unset: read from a pin in the
-    #: project's pyproject.toml or requirements.txt (see `asynclint.pins`).
+    #: The FastAPI release the project runs (`"0.92"`); unset: each file's is read from a pin
+    #: in the pyproject.toml or requirements.txt of the nearest folder above it that declares
+    #: FastAPI (`fastapi_pins`, see `asynclint.pins`).
     fastapi_version: str | None = None
+    #: (folder relative to root, the release line it allows or "") for each folder of the
+    #: checked files that declares FastAPI; found by the run, not a setting.
+    fastapi_pins: tuple[tuple[str, str], ...] = ()
     #: Report noqa comments that suppress nothing (ASL003).
     report_unused_noqa: bool = False
     #: The baseline file: findings recorded there are not reported. A config file's relative
@@ -58,6 +63,14 @@ class Config:
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def for_file(self, filename: str) -> Config:
+        """The settings for one file: the FastAPI release its folder's pin allows."""
+        if self.fastapi_version is not None or not self.fastapi_pins:
+            return self
+        relpath = os.path.relpath(os.path.abspath(filename), self.root).replace(os.sep, "/")
+        version = pin_for(self.fastapi_pins, relpath)
+        return self if version is None else replace(self, fastapi_version=version)
 
     def enabled_codes(self, codes: Iterable[str]) -> frozenset[str]:
         """Codes turned on by select/ignore; the more specific selector wins, as in ruff."""

@@ -77,7 +77,7 @@ class _Checker:
     def __init__(self, source: bytes, filename: str, config: Config, module_name: str) -> None:
         self.source = source
         self.filename = filename
-        self.config = config
+        self.config = config.for_file(filename)
         self.module_name = module_name
         self.result = FileResult(filename)
         self.text = ""

@@ -3,14 +3,16 @@
 `fastapi==0.29.0` in requirements.txt, `fastapi = "^0.29"` under `[tool.poetry.dependencies]`
 or `"fastapi<=0.92"` in `[project] dependencies` hold the project to an old release, the way
 `requires-python` tells ruff the oldest Python a project runs on. Only a declaration with an
-upper bound tells: `fastapi>=0.68` may install today's release.
+upper bound tells: `fastapi>=0.68` may install today's release. A file is held by the nearest
+folder above it that declares FastAPI (a monorepo's `backend/requirements.txt`).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +36,42 @@ def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
-def declared_fastapi(root: Path) -> str | None:
-    """The newest FastAPI release line the project at `root` allows (`"0.29"`), when its
-    pyproject.toml or requirements file bounds it from above; None otherwise."""
-    for spec in _specs(root):
-        newest = newest_allowed(spec)
-        if newest is not None:
-            return newest
-    return None
+def declared_fastapi(folder: Path) -> str | None:
+    """The newest FastAPI release line the manifests in `folder` allow (`"0.29"`): None when
+    they do not declare FastAPI, "" when they do without an upper bound."""
+    specs = list(_specs(folder))
+    bounded = (newest_allowed(spec) for spec in specs)
+    return next((newest for newest in bounded if newest is not None), "" if specs else None)
+
+
+def project_pins(root: Path, files: Iterable[Path]) -> tuple[tuple[str, str], ...]:
+    """(folder relative to `root`, what it declares) for each folder holding `files`, or
+    above them within `root`, whose manifests declare FastAPI ("." for `root` itself)."""
+    top = os.path.abspath(root)
+    folders: set[str] = set()
+    for file in files:
+        folder = os.path.dirname(os.path.abspath(file))
+        while folder not in folders and (folder == top or folder.startswith(top + os.sep)):
+            folders.add(folder)
+            folder = os.path.dirname(folder)
+    pins = []
+    for folder in folders:
+        declared = declared_fastapi(Path(folder))
+        if declared is not None:
+            pins.append((Path(os.path.relpath(folder, top)).as_posix(), declared))
+    return tuple(sorted(pins))
+
+
+def pin_for(pins: tuple[tuple[str, str], ...], relpath: str) -> str | None:
+    """The FastAPI release line the nearest declaring folder above `relpath` allows."""
+    best: tuple[str, str] | None = None
+    for folder, declared in pins:
+        inside = folder == "." or relpath.startswith(folder + "/")
+        if inside and (best is None or len(folder) > len(best[0]) or best[0] == "."):
+            best = (folder, declared)
+    if best is None or not best[1]:
+        return None
+    return best[1]
 
 
 def newest_allowed(spec: str) -> str | None:

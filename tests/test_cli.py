@@ -52,6 +52,21 @@ def test_fastapi_pin_is_read_from_requirements(project: Path) -> None:
     assert "ASL501" in run("check", "hooks.py", "--no-cache")[1]
 
 
+def test_fastapi_pin_of_a_monorepo_service(project: Path) -> None:
+    """Checked from the repository's root, a service's own pin holds its files, cached or not."""
+    hooks = "from fastapi import FastAPI\n\napp = FastAPI()\n\n@app.on_event('startup')\n"
+    for service, pin in (("legacy", "fastapi==0.92.0"), ("current", "fastapi==0.110.0")):
+        (project / service).mkdir()
+        (project / service / "requirements.txt").write_text(pin + "\n")
+        (project / service / "main.py").write_text(hooks + "async def start():\n    pass\n")
+    for _ in range(2):  # the second run answers from the cache
+        out = run("check", ".", "--select", "ASL501")[1]
+        assert "current/main.py:5:1: ASL501" in out and "legacy/main.py" not in out
+    (project / "legacy" / "requirements.txt").write_text("fastapi==0.95.0\n")
+    assert "legacy/main.py:5:1: ASL501" in run("check", ".", "--select", "ASL501")[1]
+    assert "legacy/main.py:5:1: ASL501" in run("check", "legacy/main.py", "--select", "ASL501")[1]
+
+
 def test_clean_exit_0(project: Path) -> None:
     code, out = run("check", "clean.py")
     assert code == 0 and "All checks passed!" in out

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from asynclint.pins import declared_fastapi, newest_allowed
+from asynclint.pins import declared_fastapi, newest_allowed, pin_for, project_pins
 
 
 @pytest.mark.parametrize(
@@ -59,4 +59,27 @@ def test_requirements_skip_other_fastapi_packages(tmp_path: Path) -> None:
 def test_nothing_declared_or_unbounded(tmp_path: Path) -> None:
     assert declared_fastapi(tmp_path) is None
     (tmp_path / "requirements.txt").write_text("fastapi>=0.68\n")
-    assert declared_fastapi(tmp_path) is None
+    assert declared_fastapi(tmp_path) == ""  # declared: it stops the search upwards
+
+
+def test_the_nearest_declaring_folder_holds_a_file(tmp_path: Path) -> None:
+    """A monorepo: the backend is held to 0.92, a newer service declares no upper bound, and
+    a folder that declares nothing takes its parent's pin."""
+    for folder in ("backend/app/api", "service/app", "tools"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "requirements.txt").write_text("fastapi==0.85.0\n")
+    (tmp_path / "backend" / "requirements.txt").write_text("fastapi==0.92.0\n")
+    (tmp_path / "service" / "pyproject.toml").write_text(
+        '[project]\nname = "s"\ndependencies = ["fastapi>=0.100"]\n'
+    )
+    files = [
+        tmp_path / "backend/app/api/routes.py",
+        tmp_path / "service/app/main.py",
+        tmp_path / "tools/run.py",
+    ]
+    pins = project_pins(tmp_path, files)
+    assert pins == ((".", "0.85.0"), ("backend", "0.92.0"), ("service", ""))
+    assert pin_for(pins, "backend/app/api/routes.py") == "0.92.0"
+    assert pin_for(pins, "service/app/main.py") is None
+    assert pin_for(pins, "tools/run.py") == "0.85.0"
+    assert pin_for(pins, "backendish/x.py") == "0.85.0"

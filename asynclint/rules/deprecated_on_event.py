@@ -18,8 +18,9 @@ class DeprecatedOnEvent(Rule):
     `@router.on_event(...)` or `app.add_event_handler(...)` on a FastAPI app or router.
 
     Not reported in a project held to a FastAPI release older than 0.93, which has no
-    `lifespan` to move to: the `fastapi-version` setting, or else a pin with an upper bound in
-    the project's pyproject.toml or requirements.txt (`fastapi==0.92.0`, `fastapi = "^0.79"`).
+    `lifespan` to move to: the `fastapi-version` setting, or else a pin with an upper bound
+    (`fastapi==0.92.0`, `fastapi = "^0.79"`) in the pyproject.toml or requirements.txt of the
+    nearest folder above the file that declares FastAPI.
 
     ## Why is this bad?
     `on_event` is deprecated in FastAPI and Starlette in favour of a `lifespan` context
