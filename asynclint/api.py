@@ -89,16 +89,19 @@ def _run(
         result.files.append(engine_error(display_path(path, Path(cwd)), message))
     root = config.root.resolve()
     files = [_source_file(path, root, cwd) for path in found.files]
+    manifests = found.manifest_folders
     whole = {Path(os.path.normpath(os.path.join(cwd, path))) for path in paths}
     if any(not Path(f.relpath).is_absolute() for f in files) and not whole & {root, *root.parents}:
         # Checking part of a project: its other modules still say what their helpers do.
         requested = {file.relpath for file in files}
-        for path in _discover([root], config, False).files:
+        project = _discover([root], config, False)
+        manifests = project.manifest_folders
+        for path in project.files:
             file = _source_file(path, root, cwd, reported=False)
             if file.relpath not in requested:
                 files.append(file)
-    # From every file of the project, whichever were asked for: the pins are settings.
-    config = config.with_overrides(fastapi_pins=project_pins(root, [f.path for f in files]))
+    # From the whole project's folders, whichever files were asked for: pins are settings.
+    config = config.with_overrides(fastapi_pins=project_pins(root, manifests))
     cache = Cache.open(cache_dir, config) if cache_dir is not None else Cache.disabled()
     run = _Run(config, ProjectIndex(), result)
     results, run.index = analyse_project(

@@ -14,7 +14,7 @@ import click
 from asynclint import __version__, progress
 from asynclint.cache import CACHE_DIR_NAME
 from asynclint.config import Config, ConfigError, find_pyproject, load_config, parse_selectors
-from asynclint.pins import project_pins
+from asynclint.pins import manifest_folders, project_pins
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -421,7 +421,8 @@ def _stdin(
 
     source = sys.stdin.buffer.read()
     module_name = module_name_for(Path(filename))
-    config = config.with_overrides(fastapi_pins=project_pins(config.root, [Path(filename)]))
+    pins = project_pins(config.root, manifest_folders([Path(filename)]))
+    config = config.with_overrides(fastapi_pins=pins)
     rules = enabled_rules(config)
     left = None
     if fixing:

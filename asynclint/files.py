@@ -20,10 +20,12 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
+
+from asynclint.pins import MANIFESTS
 
 __all__ = [
     "DEFAULT_EXCLUDES",
@@ -74,6 +76,8 @@ class Discovery:
     """Sorted, deduplicated files to check, spelled as given (not resolved)."""
     errors: list[tuple[Path, str]]
     """Paths that do not exist or could not be listed, with a message."""
+    manifest_folders: list[str] = field(default_factory=list)
+    """The folders walked that hold a pyproject.toml or requirements file (`asynclint.pins`)."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,7 @@ class _Finder:
         self.include_tests = include_tests
         self.respect_gitignore = respect_gitignore
         self.files: dict[str, Path] = {}
+        self.manifest_folders: set[str] = set()
         self.errors: list[tuple[Path, str]] = []
         self._visited: set[str] = set()
         self._gitignores: dict[str, _Rules | None] = {}
@@ -289,6 +294,8 @@ class _Finder:
 
             for entry in entries:
                 name = entry.name
+                if name in MANIFESTS:
+                    self.manifest_folders.add(directory)
                 try:
                     is_dir = entry.is_dir()
                     if not is_dir and not (name.endswith(PYTHON_SUFFIXES) and entry.is_file()):
@@ -405,4 +412,8 @@ def discover(
     )
     for path in paths:
         finder.add(Path(path))
-    return Discovery(files=sorted(finder.files.values()), errors=finder.errors)
+    return Discovery(
+        files=sorted(finder.files.values()),
+        errors=finder.errors,
+        manifest_folders=sorted(finder.manifest_folders),
+    )

@@ -26,6 +26,8 @@ _REQUIREMENT = re.compile(
 )
 _CLAUSE = re.compile(r"^\s*(?P<op>===|==|<=|<|~=|\^|~)?\s*(?P<version>\d+(?:\.\d+)*)(?:\.\*)?\s*$")
 _REQUIREMENT_FILES = ("requirements.txt", "requirements/base.txt", "requirements/prod.txt")
+#: What a folder that may declare FastAPI holds.
+MANIFESTS = frozenset({"pyproject.toml", "requirements.txt", "requirements"})
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -44,22 +46,35 @@ def declared_fastapi(folder: Path) -> str | None:
     return next((newest for newest in bounded if newest is not None), "" if specs else None)
 
 
-def project_pins(root: Path, files: Iterable[Path]) -> tuple[tuple[str, str], ...]:
-    """(folder relative to `root`, what it declares) for each folder holding `files`, or
-    above them within `root`, whose manifests declare FastAPI ("." for `root` itself)."""
+def project_pins(root: Path, folders: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(folder relative to `root`, what it declares) for each of `folders` (those holding
+    MANIFESTS) within `root` whose manifests declare FastAPI ("." for `root` itself)."""
     top = os.path.abspath(root)
-    folders: set[str] = set()
-    for file in files:
-        folder = os.path.dirname(os.path.abspath(file))
-        while folder not in folders and (folder == top or folder.startswith(top + os.sep)):
-            folders.add(folder)
-            folder = os.path.dirname(folder)
     pins = []
-    for folder in folders:
+    for folder in {os.path.abspath(f) for f in folders}:
+        if folder != top and not folder.startswith(top + os.sep):
+            continue
         declared = declared_fastapi(Path(folder))
         if declared is not None:
             pins.append((Path(os.path.relpath(folder, top)).as_posix(), declared))
     return tuple(sorted(pins))
+
+
+def manifest_folders(paths: Iterable[Path]) -> list[str]:
+    """Those of `paths`' folders and the folders above them that hold MANIFESTS (for a file
+    checked alone, without a walk of its project)."""
+    found, seen = [], set()
+    for path in paths:
+        folder = os.path.dirname(os.path.abspath(path))
+        while folder not in seen:
+            seen.add(folder)
+            try:
+                if not MANIFESTS.isdisjoint(os.listdir(folder)):
+                    found.append(folder)
+            except OSError:
+                pass
+            folder = os.path.dirname(folder)
+    return found
 
 
 def pin_for(pins: tuple[tuple[str, str], ...], relpath: str) -> str | None:
@@ -99,7 +114,8 @@ def newest_allowed(spec: str) -> str | None:
 def _specs(root: Path) -> Iterator[str]:
     """Each FastAPI version specifier the project declares, pyproject.toml first."""
     try:
-        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+        text = (root / "pyproject.toml").read_text(encoding="utf-8")
+        data = tomllib.loads(text) if "fastapi" in text.lower() else {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         data = {}
     project = data.get("project", {})

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from asynclint.pins import declared_fastapi, newest_allowed, pin_for, project_pins
+from asynclint.pins import (
+    declared_fastapi,
+    manifest_folders,
+    newest_allowed,
+    pin_for,
+    project_pins,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +83,10 @@ def test_the_nearest_declaring_folder_holds_a_file(tmp_path: Path) -> None:
         tmp_path / "service/app/main.py",
         tmp_path / "tools/run.py",
     ]
-    pins = project_pins(tmp_path, files)
+    folders = manifest_folders(files)
+    inside = sorted(f for f in folders if f.startswith(str(tmp_path)))
+    assert inside == sorted(str(tmp_path / f) for f in ("", "backend", "service"))
+    pins = project_pins(tmp_path, folders)
     assert pins == ((".", "0.85.0"), ("backend", "0.92.0"), ("service", ""))
     assert pin_for(pins, "backend/app/api/routes.py") == "0.92.0"
     assert pin_for(pins, "service/app/main.py") is None
