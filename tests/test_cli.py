@@ -62,6 +62,7 @@ def test_fastapi_pin_of_a_monorepo_service(project: Path) -> None:
     for _ in range(2):  # the second run answers from the cache
         out = run("check", ".", "--select", "ASL501")[1]
         assert "current/main.py:5:1: ASL501" in out and "legacy/main.py" not in out
+    assert run("check", "legacy/main.py", "--select", "ASL501")[0] == 0  # as pre-commit runs
     (project / "legacy" / "requirements.txt").write_text("fastapi==0.95.0\n")
     assert "legacy/main.py:5:1: ASL501" in run("check", ".", "--select", "ASL501")[1]
     assert "legacy/main.py:5:1: ASL501" in run("check", "legacy/main.py", "--select", "ASL501")[1]
