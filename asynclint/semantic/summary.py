@@ -288,7 +288,8 @@ def nearest(modules: Sequence[str], near: str) -> int | None:
     that imports it); None when there is none or no single best."""
     if len(modules) <= 1:
         return 0 if modules else None
-    shared = [_shared_prefix(module, near) for module in modules]
+    top = near.partition(".")[0]  # a module under another top package shares nothing with it
+    shared = [_shared_prefix(m, near) if m.partition(".")[0] == top else 0 for m in modules]
     best = max(shared)
     return shared.index(best) if best and shared.count(best) == 1 else None
 
