@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import libcst as cst
+import pytest
 
 from asynclint.semantic.fastapi import Role
 from asynclint.semantic.model import SemanticModel
+from asynclint.semantic.summary import nearest
 
 
 def model_of(source: str, module_name: str = "pkg.app.routes") -> SemanticModel:
@@ -144,3 +146,18 @@ def test_thread_runner_callables_are_offloaded() -> None:
     }
     assert args == {"work", "other", "third"}
     assert offloaded == set()  # Name nodes are not collected unless a rule asks
+
+
+@pytest.mark.parametrize(
+    "modules, near, found",
+    [
+        (["svc1.app.db", "svc2.app.db"], "svc2.app.routes", 1),  # the importer's service
+        (["svc1.app.db", "svc2.app.db"], "tools.run", None),  # none shares a package
+        (["app.db", "app"], "app.routes", None),  # a tie: no single best
+        (["app.db", "other.db"], "app", 0),  # a one-part importer still shares `app`
+        (["app.db"], "anything", 0),  # the only one
+        ([], "app.routes", None),
+    ],
+)
+def test_nearest_module_of_an_import(modules: list[str], near: str, found: int | None) -> None:
+    assert nearest(modules, near) == found
