@@ -5,6 +5,7 @@ import libcst as cst
 from asynclint.fix import Applicability, Fix
 from asynclint.rule import FixAvailability, Rule
 from asynclint.rules._fixes import module_name_at, spelled_names
+from asynclint.rules._loops import body_nodes
 
 REGISTRY = "_background_tasks"
 _TASK_NAMES = ("task", "_task", "background_task", "_background_task")
@@ -29,6 +30,10 @@ class DanglingTask(Rule):
     """## What it does
     Checks for `asyncio.create_task`, `asyncio.ensure_future`, `loop.create_task` and
     `loop.run_in_executor` used as a statement on their own, their result dropped.
+
+    A task of an `async def` in the same file that never suspends (no `await`, `async for`
+    or `async with`) is not reported: it finishes in its first step, and until then the
+    event loop holds it.
 
     ## Why is this bad?
     The event loop keeps only a weak reference to a task. A task nobody holds can be
@@ -87,19 +92,37 @@ class DanglingTask(Rule):
             return
         spawner = sorted(self.semantic.qualified_names(call.func) & SPAWNERS)
         if spawner:
-            self.report(call, fix=self._fix(node, call), callee=spawner[0], consequence=_TASK_LOST)
+            if not self._finishes_at_once(call):
+                fix = self._fix(node, call)
+                self.report(call, fix=fix, callee=spawner[0], consequence=_TASK_LOST)
             return
         func = call.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in LOOP_METHODS:
             return
         if self.semantic.types_of(func.value) & LOOP_TYPES:
             task = func.attr.value == "create_task"
+            if task and self._finishes_at_once(call):
+                return
             self.report(
                 call,
                 fix=self._fix(node, call) if task else None,
                 callee=f"loop.{func.attr.value}",
                 consequence=_TASK_LOST if task else _FUTURE_LOST,
             )
+
+    def _finishes_at_once(self, spawn: cst.Call) -> bool:
+        """The task runs a coroutine of a `def` in this file that never suspends (no `await`,
+        `async for` or `async with`): it finishes in its first step, which the loop holds.
+        (A plain `def` makes no coroutine at all: `create_task` raises `TypeError`.)"""
+        argument = spawn.args[0].value if spawn.args else None
+        if not isinstance(argument, cst.Call):
+            return False
+        function = self.semantic.local_function(argument.func)
+        return function is not None and not any(
+            isinstance(node, cst.Await)
+            or (isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous)
+            for node in body_nodes(function.body)
+        )
 
     def _fix(self, expr: cst.Expr, call: cst.Call) -> Fix | None:
         """`task = <call>`, kept in a module-level set until it is done."""
