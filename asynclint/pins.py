@@ -111,10 +111,10 @@ def newest_allowed(spec: str) -> str | None:
     return ".".join(map(str, min(bounds))) if bounds else None
 
 
-def _specs(root: Path) -> Iterator[str]:
-    """Each FastAPI version specifier the project declares, pyproject.toml first."""
+def _specs(folder: Path) -> Iterator[str]:
+    """Each FastAPI version specifier the manifests in `folder` declare, pyproject.toml first."""
     try:
-        text = (root / "pyproject.toml").read_text(encoding="utf-8")
+        text = (folder / "pyproject.toml").read_text(encoding="utf-8")
         data = tomllib.loads(text) if "fastapi" in text.lower() else {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         data = {}
@@ -133,7 +133,7 @@ def _specs(root: Path) -> Iterator[str]:
                 yield value
     for name in _REQUIREMENT_FILES:
         try:
-            lines = (root / name).read_text(encoding="utf-8").splitlines()
+            lines = (folder / name).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             continue
         for line in lines:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from asynclint.semantic.model import SemanticModel
-from asynclint.semantic.scopes import Binding, BindingKind
+from asynclint.semantic.scopes import Binding, BindingKind, Scope
 from asynclint.semantic.walker import code_children
 
 Comprehension = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -156,16 +156,24 @@ class LoopAnalysis:
         """Does the loop call the function it is in with what an iteration found (a
         depth-first walk: `for child in children: await visit(child.id)`)?"""
         scope = self.semantic.scope_of(loop)
-        function = scope.function.node if scope is not None else None
-        if not isinstance(function, cst.FunctionDef) or not varying:
+        function = scope.function if scope is not None else None
+        if function is None or not isinstance(function.node, cst.FunctionDef) or not varying:
             return False
-        name = function.name.value
         calls = (n for n in body_nodes(loop.body) if isinstance(n, cst.Call))  # type: ignore[attr-defined]
         return any(
-            _names_function(call.func, name) and set(names_in(arg.value)) & varying
+            self._calls_itself(call.func, function) and set(names_in(arg.value)) & varying
             for call in calls
             for arg in call.args
         )
+
+    def _calls_itself(self, func: cst.BaseExpression, function: Scope) -> bool:
+        """`func` names the function of scope `function`: its `def` by name, or, for a
+        method, `self.<name>` / `cls.<name>` of its own class."""
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            owner = self.semantic.self_class(func.value)
+            name = function.node.name.value  # type: ignore[attr-defined]
+            return owner is not None and owner is function.parent and func.attr.value == name
+        return self.semantic.local_function(func) is function.node
 
     def _drains(self, value: cst.CSTNode) -> bool:
         if isinstance(value, cst.Await):
@@ -335,13 +343,6 @@ def body_nodes(body: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield node
         if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             stack.extend(code_children(node))
-
-
-def _names_function(func: cst.BaseExpression, name: str) -> bool:
-    """`func` is `name`, `self.name` or `cls.name`."""
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-        return func.value.value in ("self", "cls") and func.attr.value == name
-    return isinstance(func, cst.Name) and func.value == name
 
 
 def _names_worklist(
