@@ -142,6 +142,11 @@ def _common_options(command: Callable[..., None]) -> Callable[..., None]:
             default=None,
             help="Report `# noqa` comments that suppress nothing (ASL003).",
         ),
+        click.option(
+            "--preview/--no-preview",
+            default=None,
+            help="Turn on the rules' preview behaviour: wider shapes, right less often.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -205,6 +210,7 @@ def _run(
     cache_dir: Path | None,
     baseline: Path | None,
     report_unused_noqa: bool | None,
+    preview: bool | None,
     write_baseline: Path | None = None,
     add_noqa: bool = False,
 ) -> None:
@@ -220,6 +226,7 @@ def _run(
         ignore=_selectors(ignore, "--ignore"),
         include_tests=include_tests,
         report_unused_noqa=report_unused_noqa,
+        preview=preview,
         baseline=baseline,
     )
     recorded = None if write_baseline else _read_baseline(config)

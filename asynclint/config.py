@@ -53,6 +53,9 @@ class Config:
     fastapi_pins: tuple[tuple[str, str], ...] = ()
     #: Report noqa comments that suppress nothing (ASL003).
     report_unused_noqa: bool = False
+    #: Preview behaviour of stable rules: wider shapes that find more and are right less
+    #: often (ASL301 in helpers and over lists the client sent), as ruff's `preview`.
+    preview: bool = False
     #: The baseline file: findings recorded there are not reported. A config file's relative
     #: path is taken relative to that file's folder.
     baseline: Path | None = None
@@ -230,5 +233,6 @@ _PARSERS = {
     "fix-http-client": _http_client,
     "fastapi-version": _version,
     "report-unused-noqa": _bool,
+    "preview": _bool,
     "baseline": _path,
 }

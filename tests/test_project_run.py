@@ -272,6 +272,8 @@ def test_progress_bar_waits_a_moment_then_follows_the_run(tmp_path: Path) -> Non
     assert quick.getvalue() == ""
 
 
+#: N+1 loops in helpers: ASL301 reports them with `preview` only, as these tests do (what
+#: they test, which code can run, holds for every ASL2xx-ASL5xx rule).
 N_PLUS_ONE = """\
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -312,14 +314,14 @@ def _reach_project(root: Path) -> Path:
 
 def test_n_plus_one_only_where_code_can_run(tmp_path: Path) -> None:
     root = _reach_project(tmp_path / "shop")
-    found = check_paths([root], Config(root=root)).diagnostics
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
     where = sorted((Path(d.filename).name, d.location.row, d.code) for d in found)
     # crud.owners is called; class Reports is used nowhere; orphan.py is imported by nothing.
     assert where == [("crud.py", 5, "ASL301")]
     (root / "app" / "jobs.py").write_text(
         "from app.crud import Reports\nfrom app import orphan\n\nreports = Reports()\n"
     )
-    found = check_paths([root], Config(root=root)).diagnostics
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert sorted((Path(d.filename).name, d.location.row) for d in found) == [
         ("crud.py", 5),
         ("crud.py", 10),
@@ -391,22 +393,22 @@ def test_modules_only_unused_modules_import_do_not_run(tmp_path: Path) -> None:
         "from app.billing import owners\n\n\n"
         "async def route(ids):\n    return await owners(None, ids)\n"
     )
-    found = check_paths([root], Config(root=root)).diagnostics
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert [Path(d.filename).name for d in found] == ["crud.py"]
     (app / "main.py").write_text(
         MAIN.replace("from app import crud", "from app import crud, billing_routes")
     )
-    found = check_paths([root], Config(root=root)).diagnostics
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert sorted(Path(d.filename).name for d in found) == ["billing.py", "crud.py"]
 
 
 def test_what_runs_is_judged_again_when_modules_come(tmp_path: Path) -> None:
     root = _reach_project(tmp_path / "shop")
-    cache, config = tmp_path / "cache", Config(root=root)
+    cache, config = tmp_path / "cache", Config(root=root, preview=True)
 
     def both() -> tuple[list, list]:
         cached = _findings(check_paths([root], config, cache_dir=cache))
-        return cached, _findings(check_paths([root], Config(root=root)))
+        return cached, _findings(check_paths([root], Config(root=root, preview=True)))
 
     first, _ = both()
     (root / "app" / "notes.py").write_text("def note():\n    return 'x'\n")  # changes nothing
@@ -436,7 +438,7 @@ def test_functions_scheduled_on_a_timer_are_off_the_request_path(tmp_path: Path)
     (root / "app" / "main.py").write_text(MAIN + "\nfrom app import scheduler\n")
 
     def found() -> list[tuple[str, int]]:
-        diagnostics = check_paths([root], Config(root=root)).diagnostics
+        diagnostics = check_paths([root], Config(root=root, preview=True)).diagnostics
         return sorted((Path(d.filename).name, d.location.row) for d in diagnostics)
 
     (root / "app" / "scheduler.py").write_text(scheduler.replace("add_job", "get_job"))
@@ -452,7 +454,7 @@ def test_a_folder_of_scripts_is_not_judged(tmp_path: Path) -> None:
     root.mkdir()
     (root / "backfill.py").write_text(N_PLUS_ONE + "\n\nasyncio.run(owners(db, ids))\n")
     (root / "other.py").write_text(N_PLUS_ONE)
-    found = check_paths([root], Config(root=root)).diagnostics
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert len(found) == 4  # no module imports another: nothing tells what runs
 
 
@@ -465,7 +467,7 @@ def test_classes_nothing_names_and_functions_nobody_calls(tmp_path: Path) -> Non
         "\n\nasync def not_called_yet(db: AsyncSession, ids: list[int]):\n"
         "    return [await db.get(Owner, i) for i in ids]\n"
     )
-    found = check_paths([root], Config(root=root)).diagnostics
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
     # Audit: a class of its own no code names. Reports: a base class may use it (a registry).
     # A function nobody calls yet is still reported: its call may be on its way.
     assert sorted(d.location.row for d in found) == [5, 10, 19]
@@ -476,10 +478,10 @@ def test_modules_next_to_a_loader_by_name_are_not_judged(tmp_path: Path) -> None
     loader = "import importlib\n\n\ndef load(name):\n    return importlib.import_module(name)\n"
     (root / "migrations").mkdir()
     (root / "migrations" / "env.py").write_text(loader)  # loads modules of another package
-    found = check_paths([root], Config(root=root)).diagnostics
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert [Path(d.filename).name for d in found] == ["crud.py"]
     (root / "app" / "plugins.py").write_text(loader)  # may load any module of `app`
-    found = check_paths([root], Config(root=root)).diagnostics
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert sorted((Path(d.filename).name, d.location.row) for d in found) == [
         ("crud.py", 5),
         ("orphan.py", 5),  # its function `owners` is named in main.py

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from asynclint.semantic.model import SemanticModel
+from asynclint.semantic.origins import is_injected
 from asynclint.semantic.scopes import Binding, BindingKind, Scope
 from asynclint.semantic.walker import code_children
 
@@ -28,6 +29,13 @@ _FEED_METHODS = frozenset(
 )
 _CHUNKS = frozenset({"itertools.batched", "more_itertools.chunked", "more_itertools.batched"})
 _STREAM_OWNERS = ("fastapi.WebSocket", "starlette.websockets.WebSocket", "httpx.Response")
+#: `enumerate(items)`, `sorted(items)`: the same items, one by one.
+_SAME_ITEMS = frozenset(
+    f"builtins.{name}"
+    for name in ("enumerate", "zip", "sorted", "list", "set", "tuple", "reversed")
+)
+#: `body.items()`, `body.get("ids")`: a part of the same value.
+_PART_METHODS = frozenset({"items", "keys", "values", "get", "copy"})
 
 
 def names_in(node: cst.CSTNode, *, bounds: bool = True) -> Iterator[str]:
@@ -221,6 +229,63 @@ class LoopAnalysis:
         return bool(bindings) and all(
             b.kind is BindingKind.ASSIGN and b.value is not None and _constant(b.value)
             for b in bindings  # type: ignore[union-attr]
+        )
+
+    def in_request_handler(self, node: cst.CSTNode) -> bool:
+        """`node` is in a route, dependency or middleware itself (not in a helper it calls,
+        nor in a function nested in it)."""
+        scope = self.semantic.scope_of(node)
+        role = self.semantic.fastapi.role(scope.function.node) if scope is not None else None  # type: ignore[arg-type]
+        return role is not None and role.per_request
+
+    def client_supplied(self, loop: cst.CSTNode) -> bool:
+        """The loop goes through a value the client sent: a parameter of the function it is
+        in that FastAPI fills from the request (not one injected with `Depends`), or a part
+        of one (`payload.items`, `body.get("ids")`, `names = body.names`)."""
+        if isinstance(loop, cst.For):
+            iterable: cst.BaseExpression = loop.iter
+        elif isinstance(loop, Comprehension):
+            iterable = loop.for_in.iter
+        else:
+            return False
+        scope = self.semantic.scope_of(loop)
+        function = scope.function.node if scope is not None else None
+        return isinstance(function, cst.FunctionDef) and self._from_client(iterable, function, 3)
+
+    def _from_client(self, node: cst.CSTNode, function: cst.FunctionDef, depth: int) -> bool:
+        while True:
+            if isinstance(node, cst.BooleanOperation):
+                node = node.left  # `body.items or []`
+            elif isinstance(node, (cst.Attribute, cst.Subscript)):
+                node = node.value
+            elif isinstance(node, cst.Call) and node.args and self._same_items(node.func):
+                node = node.args[0].value
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                if node.func.attr.value not in _PART_METHODS:
+                    return False
+                node = node.func.value
+            else:
+                break
+        if not isinstance(node, cst.Name):
+            return False
+        bindings = self.semantic.bindings_of(node)
+        if not bindings or any(b.scope.node is not function for b in bindings):
+            return False
+        if all(b.kind is BindingKind.PARAM for b in bindings):
+            params = function.params
+            every = [*params.posonly_params, *params.params, *params.kwonly_params]
+            param = next((p for p in every if p.name.value == node.value), None)
+            return param is not None and not is_injected(self.semantic, param)
+        return depth > 0 and all(
+            b.kind is BindingKind.ASSIGN
+            and b.value is not None
+            and self._from_client(b.value, function, depth - 1)
+            for b in bindings
+        )
+
+    def _same_items(self, func: cst.BaseExpression) -> bool:
+        return isinstance(func, cst.Name) and bool(
+            self.semantic.qualified_names(func) & _SAME_ITEMS
         )
 
     def runs_once(self, node: cst.CSTNode) -> bool:

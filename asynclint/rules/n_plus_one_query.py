@@ -42,6 +42,14 @@ class NPlusOneQuery(Rule):
     `fetch_one/fetch_all/execute`, plus the methods listed in the `extra-db-methods` setting.
     The receiver is recognised by its origin, never by its name.
 
+    By default it reports the loops whose length the data decides, where a request waits for
+    them: in a route, a dependency or a middleware itself, over anything but a value the
+    client sent (the rows a query returned, the lines of an uploaded file, the relations of
+    an injected user). With `preview = true` (or `--preview`) it also reports loops in the
+    helpers those functions call, and over a list the client sent (`for uid in
+    body.user_ids`): the length of either is decided elsewhere, mostly a handful, and readers
+    of real services judged about half of them worth a change.
+
     A loop over a few fixed steps (`range(7)`, `rows[:10]`: at most 12) or over values the code
     was written with (a literal, a constant table's entry) is not reported, nor are queries no
     `IN (...)` batches: a walk over a graph (each next id comes from the previous answer,
@@ -100,7 +108,7 @@ class NPlusOneQuery(Rule):
         "batch them into one: {batch}"
     )
     fix_title = "Batch the lookups into one query"
-    settings = ("extra-db-methods",)
+    settings = ("extra-db-methods", "preview")
 
     @cached_property
     def loops(self) -> LoopAnalysis | None:
@@ -117,7 +125,11 @@ class NPlusOneQuery(Rule):
         if scope is None or scope.function.node is self.semantic.module:
             return  # module-level loops run once, at import
         loop = self.loops.depends_on(node)
-        if loop is not None and not self.loops.runs_once(node):
+        if loop is None or self.loops.runs_once(node):
+            return
+        if self.config.preview or (
+            self.loops.in_request_handler(node) and not self.loops.client_supplied(loop)
+        ):
             batch = DB_QUERIES.get(matched[0], "`IN (...)` or `= ANY($1)`")
             self.report(
                 node,
