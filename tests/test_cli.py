@@ -68,6 +68,25 @@ def test_fastapi_pin_of_a_monorepo_service(project: Path) -> None:
     assert "legacy/main.py:5:1: ASL501" in run("check", "legacy/main.py", "--select", "ASL501")[1]
 
 
+def test_preview_widens_asl301_to_helpers(project: Path) -> None:
+    """A helper's N+1 loop is preview behaviour: `--preview` or `preview = true` reports it,
+    and `--no-preview` takes the setting back for one run (each with its own cache pack)."""
+    (project / "crud.py").write_text(
+        "from sqlalchemy.ext.asyncio import AsyncSession\n\n\n"
+        "async def owners(db: AsyncSession, ids: list[int]):\n"
+        "    return [await db.get(dict, i) for i in ids]\n"
+    )
+    assert run("check", "crud.py")[0] == 0
+    code, out = run("check", "crud.py", "--preview")
+    assert code == 1 and "crud.py:5:19: ASL301" in out
+    (project / "pyproject.toml").write_text("[tool.asynclint]\npreview = true\n")
+    assert run("check", "crud.py")[0] == 1
+    assert run("check", "crud.py", "--no-preview")[0] == 0
+    (project / "pyproject.toml").write_text('[tool.asynclint]\npreview = "yes"\n')
+    code, out = run("check", "crud.py")
+    assert code == 2 and "preview" in out
+
+
 def test_clean_exit_0(project: Path) -> None:
     code, out = run("check", "clean.py")
     assert code == 0 and "All checks passed!" in out
