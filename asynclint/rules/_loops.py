@@ -36,6 +36,8 @@ _SAME_ITEMS = frozenset(
 )
 #: `body.items()`, `body.get("ids")`: a part of the same value.
 _PART_METHODS = frozenset({"items", "keys", "values", "get", "copy"})
+#: An uploaded file: the rows read from it are as many as the file holds, not a handful.
+_UPLOADS = frozenset({"fastapi.UploadFile", "starlette.datastructures.UploadFile", "fastapi.File"})
 
 
 def names_in(node: cst.CSTNode, *, bounds: bool = True) -> Iterator[str]:
@@ -256,14 +258,26 @@ class LoopAnalysis:
         while True:
             if isinstance(node, cst.BooleanOperation):
                 node = node.left  # `body.items or []`
+            elif isinstance(node, cst.Await):
+                node = node.expression
             elif isinstance(node, (cst.Attribute, cst.Subscript)):
                 node = node.value
             elif isinstance(node, cst.Call) and node.args and self._same_items(node.func):
                 node = node.args[0].value
-            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-                if node.func.attr.value not in _PART_METHODS:
-                    return False
+            elif (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in _PART_METHODS
+            ):
                 node = node.func.value
+            elif isinstance(node, cst.Call):
+                # What a call makes of client values only (`sanitize(body)`,
+                # `Wizard.model_validate_json(form)`) is still as long as the client made it.
+                return (
+                    depth > 0
+                    and bool(node.args)
+                    and all(self._from_client(a.value, function, depth - 1) for a in node.args)
+                )
             else:
                 break
         if not isinstance(node, cst.Name):
@@ -275,12 +289,26 @@ class LoopAnalysis:
             params = function.params
             every = [*params.posonly_params, *params.params, *params.kwonly_params]
             param = next((p for p in every if p.name.value == node.value), None)
-            return param is not None and not is_injected(self.semantic, param)
+            return param is not None and self._sent_by_client(param)
         return depth > 0 and all(
             b.kind is BindingKind.ASSIGN
             and b.value is not None
             and self._from_client(b.value, function, depth - 1)
             for b in bindings
+        )
+
+    def _sent_by_client(self, param: cst.Param) -> bool:
+        """A request value FastAPI fills `param` with: not a dependency, not an upload."""
+        if is_injected(self.semantic, param):
+            return False
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        default = param.default.func if isinstance(param.default, cst.Call) else None
+        return not any(
+            self.semantic.qualified_names(n) & _UPLOADS
+            for part in (annotation, default)
+            if part is not None
+            for n in body_nodes(part)
+            if isinstance(n, (cst.Name, cst.Attribute))
         )
 
     def _same_items(self, func: cst.BaseExpression) -> bool:
