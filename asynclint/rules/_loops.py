@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import libcst as cst
 
 from asynclint.semantic.model import SemanticModel
-from asynclint.semantic.origins import is_injected
 from asynclint.semantic.scopes import Binding, BindingKind, Scope
 from asynclint.semantic.walker import code_children
 
@@ -29,15 +28,6 @@ _FEED_METHODS = frozenset(
 )
 _CHUNKS = frozenset({"itertools.batched", "more_itertools.chunked", "more_itertools.batched"})
 _STREAM_OWNERS = ("fastapi.WebSocket", "starlette.websockets.WebSocket", "httpx.Response")
-#: `enumerate(items)`, `sorted(items)`: the same items, one by one.
-_SAME_ITEMS = frozenset(
-    f"builtins.{name}"
-    for name in ("enumerate", "zip", "sorted", "list", "set", "tuple", "reversed")
-)
-#: `body.items()`, `body.get("ids")`: a part of the same value.
-_PART_METHODS = frozenset({"items", "keys", "values", "get", "copy"})
-#: An uploaded file: the rows read from it are as many as the file holds, not a handful.
-_UPLOADS = frozenset({"fastapi.UploadFile", "starlette.datastructures.UploadFile", "fastapi.File"})
 
 
 def names_in(node: cst.CSTNode, *, bounds: bool = True) -> Iterator[str]:
@@ -231,89 +221,6 @@ class LoopAnalysis:
         return bool(bindings) and all(
             b.kind is BindingKind.ASSIGN and b.value is not None and _constant(b.value)
             for b in bindings  # type: ignore[union-attr]
-        )
-
-    def in_request_handler(self, node: cst.CSTNode) -> bool:
-        """`node` is in a route, dependency or middleware itself (not in a helper it calls,
-        nor in a function nested in it)."""
-        scope = self.semantic.scope_of(node)
-        role = self.semantic.fastapi.role(scope.function.node) if scope is not None else None  # type: ignore[arg-type]
-        return role is not None and role.per_request
-
-    def client_supplied(self, loop: cst.CSTNode) -> bool:
-        """The loop goes through a value the client sent: a parameter of the function it is
-        in that FastAPI fills from the request (not one injected with `Depends`), or a part
-        of one (`payload.items`, `body.get("ids")`, `names = body.names`)."""
-        if isinstance(loop, cst.For):
-            iterable: cst.BaseExpression = loop.iter
-        elif isinstance(loop, Comprehension):
-            iterable = loop.for_in.iter
-        else:
-            return False
-        scope = self.semantic.scope_of(loop)
-        function = scope.function.node if scope is not None else None
-        return isinstance(function, cst.FunctionDef) and self._from_client(iterable, function, 3)
-
-    def _from_client(self, node: cst.CSTNode, function: cst.FunctionDef, depth: int) -> bool:
-        while True:
-            if isinstance(node, cst.BooleanOperation):
-                node = node.left  # `body.items or []`
-            elif isinstance(node, cst.Await):
-                node = node.expression
-            elif isinstance(node, (cst.Attribute, cst.Subscript)):
-                node = node.value
-            elif isinstance(node, cst.Call) and node.args and self._same_items(node.func):
-                node = node.args[0].value
-            elif (
-                isinstance(node, cst.Call)
-                and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value in _PART_METHODS
-            ):
-                node = node.func.value
-            elif isinstance(node, cst.Call):
-                # What a call makes of client values only (`sanitize(body)`,
-                # `Wizard.model_validate_json(form)`) is still as long as the client made it.
-                return (
-                    depth > 0
-                    and bool(node.args)
-                    and all(self._from_client(a.value, function, depth - 1) for a in node.args)
-                )
-            else:
-                break
-        if not isinstance(node, cst.Name):
-            return False
-        bindings = self.semantic.bindings_of(node)
-        if not bindings or any(b.scope.node is not function for b in bindings):
-            return False
-        if all(b.kind is BindingKind.PARAM for b in bindings):
-            params = function.params
-            every = [*params.posonly_params, *params.params, *params.kwonly_params]
-            param = next((p for p in every if p.name.value == node.value), None)
-            return param is not None and self._sent_by_client(param)
-        return depth > 0 and all(
-            b.kind is BindingKind.ASSIGN
-            and b.value is not None
-            and self._from_client(b.value, function, depth - 1)
-            for b in bindings
-        )
-
-    def _sent_by_client(self, param: cst.Param) -> bool:
-        """A request value FastAPI fills `param` with: not a dependency, not an upload."""
-        if is_injected(self.semantic, param):
-            return False
-        annotation = param.annotation.annotation if param.annotation is not None else None
-        default = param.default.func if isinstance(param.default, cst.Call) else None
-        return not any(
-            self.semantic.qualified_names(n) & _UPLOADS
-            for part in (annotation, default)
-            if part is not None
-            for n in body_nodes(part)
-            if isinstance(n, (cst.Name, cst.Attribute))
-        )
-
-    def _same_items(self, func: cst.BaseExpression) -> bool:
-        return isinstance(func, cst.Name) and bool(
-            self.semantic.qualified_names(func) & _SAME_ITEMS
         )
 
     def runs_once(self, node: cst.CSTNode) -> bool:

@@ -6,6 +6,7 @@ import libcst as cst
 
 from asynclint.rule import LineOf, Rule
 from asynclint.rules._loops import LoopAnalysis, one_off_module
+from asynclint.rules._request_data import Origin, RequestData
 
 _ASYNCPG = ("asyncpg.Connection", "asyncpg.Pool", "asyncpg.pool.PoolConnectionProxy")
 _ASYNC_SESSIONS = (
@@ -42,13 +43,14 @@ class NPlusOneQuery(Rule):
     `fetch_one/fetch_all/execute`, plus the methods listed in the `extra-db-methods` setting.
     The receiver is recognised by its origin, never by its name.
 
-    By default it reports the loops whose length the data decides, where a request waits for
-    them: in a route, a dependency or a middleware itself, over anything but a value the
-    client sent (the rows a query returned, the lines of an uploaded file, the relations of
-    an injected user). With `preview = true` (or `--preview`) it also reports loops in the
-    helpers those functions call, and over a list the client sent (`for uid in
-    body.user_ids`): the length of either is decided elsewhere, mostly a handful, and readers
-    of real services judged about half of them worth a change.
+    By default it reports the loops whose length the data decides on the paths a service
+    runs most: in a route that only reads (GET, HEAD, a websocket), a dependency or a
+    middleware, over anything but what the client sent (the rows a query returned, the
+    relations of an injected user); and in any route, over the rows of an uploaded file (an
+    import). With `preview = true` (or `--preview`) it also reports loops in a route that
+    writes (mostly over the few lines of one document), in the helpers routes call, and over
+    a list the client sent (`for uid in body.user_ids`): readers of real services judged
+    about half of those worth a change.
 
     A loop over a few fixed steps (`range(7)`, `rows[:10]`: at most 12) or over values the code
     was written with (a literal, a constant table's entry) is not reported, nor are queries no
@@ -127,9 +129,7 @@ class NPlusOneQuery(Rule):
         loop = self.loops.depends_on(node)
         if loop is None or self.loops.runs_once(node):
             return
-        if self.config.preview or (
-            self.loops.in_request_handler(node) and not self.loops.client_supplied(loop)
-        ):
+        if self.config.preview or self._stable(scope.function.node, loop):
             batch = DB_QUERIES.get(matched[0], "`IN (...)` or `= ANY($1)`")
             self.report(
                 node,
@@ -138,6 +138,22 @@ class NPlusOneQuery(Rule):
                 loop_line=LineOf(loop),
                 batch=batch,
             )
+
+    def _stable(self, function: cst.CSTNode, loop: cst.CSTNode) -> bool:
+        """Reported without preview: a loop in a route, dependency or middleware itself,
+        over the rows of an uploaded file, or, on a path that only reads, over anything but
+        what the client sent."""
+        fastapi = self.semantic.fastapi
+        if not isinstance(function, cst.FunctionDef) or fastapi.role(function) is None:
+            return False  # a helper: its loops are as long as its callers make them
+        origin = self.request_data.of_loop(loop)
+        if origin is Origin.UPLOAD:
+            return True
+        return origin is Origin.SERVER and fastapi.reads_only(function)
+
+    @cached_property
+    def request_data(self) -> RequestData:
+        return RequestData(self.semantic)
 
     @cached_property
     def queries(self) -> frozenset[str]:

@@ -63,6 +63,8 @@ class FastAPIModel:
     def __init__(self, model: SemanticModel) -> None:
         self.model = model
         self.roles: dict[int, Role] = {}
+        #: Route -> the HTTP methods it answers (`WEBSOCKET` for a websocket route).
+        self.methods: dict[int, frozenset[str]] = {}
         self.has_app = False
         self.runs_own_loop = False
         for func in model.nodes(cst.FunctionDef):
@@ -82,6 +84,14 @@ class FastAPIModel:
 
     def role(self, func: cst.FunctionDef) -> Role | None:
         return self.roles.get(id(func))
+
+    def reads_only(self, func: cst.FunctionDef) -> bool:
+        """`func` is a route that only reads (GET, HEAD, a websocket), or serves every request
+        that names it (a dependency, a middleware): the paths a service runs most often."""
+        role = self.roles.get(id(func))
+        if role is Role.ROUTE:
+            return self.methods.get(id(func), frozenset({"GET"})) <= READ_METHODS
+        return role is not None and role.per_request
 
     def runs_once(self, func: cst.CSTNode | None) -> bool:
         """`func` is a lifespan or startup hook: it runs once, not per request."""
@@ -109,9 +119,10 @@ class FastAPIModel:
             return
         method = decorator.func.attr.value
         receiver = decorator.func.value
-        role = None
+        role, methods = None, frozenset[str]()
         if method in ROUTE_METHODS:
             role = Role.ROUTE
+            methods = _methods(decorator, method)
         elif method == "middleware":
             role = Role.MIDDLEWARE
         elif method == "exception_handler":
@@ -120,6 +131,8 @@ class FastAPIModel:
             role = Role.SHUTDOWN if _first_string(decorator) == "shutdown" else Role.STARTUP
         if role is not None and self.is_app(receiver):
             self.roles[id(func)] = role
+            if role is Role.ROUTE:  # `@router.get(...)` and `@router.head(...)` on one def
+                self.methods[id(func)] = self.methods.get(id(func), frozenset()) | methods
 
     def _is_entry_point(self, call: cst.Call) -> bool:
         """Starting a loop at module level, in `main()` or in a CLI command: a script.
@@ -163,7 +176,11 @@ class FastAPIModel:
         if qnames & LOOP_RUNNERS or method in LOOP_RUNNER_METHODS:
             self.runs_own_loop |= self._is_entry_point(call)
         elif method in ROUTE_REGISTRATIONS and self.is_app(call.func.value):
-            self._mark(_argument(call, ROUTE_REGISTRATIONS[method], "endpoint"), Role.ROUTE)
+            endpoint = _argument(call, ROUTE_REGISTRATIONS[method], "endpoint")
+            self._mark(endpoint, Role.ROUTE)
+            func = self.model.local_function(endpoint) if endpoint is not None else None
+            if func is not None:
+                self.methods.setdefault(id(func), _methods(call, method))
         elif method == "add_exception_handler" and self.is_app(call.func.value):
             self._mark(_argument(call, 1, "handler"), Role.EXCEPTION_HANDLER)
         elif method == "add_event_handler" and self.is_app(call.func.value):
@@ -177,6 +194,26 @@ def _takes_injected(model: SemanticModel, func: cst.FunctionDef) -> bool:
         is_injected(model, param)
         for param in (*params.posonly_params, *params.params, *params.kwonly_params)
     )
+
+
+#: Methods that only read: what a page view or a list calls, many times a minute.
+READ_METHODS = frozenset({"GET", "HEAD", "WEBSOCKET"})
+
+
+def _methods(call: cst.Call, method: str) -> frozenset[str]:
+    """The HTTP methods a route registration answers: `@router.post` -> POST; for
+    `api_route`/`add_api_route`, its `methods=[...]` (GET without it)."""
+    if method in ("websocket", "add_api_websocket_route"):
+        return frozenset({"WEBSOCKET"})
+    if method not in ("api_route", "add_api_route", "add_route"):
+        return frozenset({method.upper()})
+    listed = next((a.value for a in call.args if a.keyword and a.keyword.value == "methods"), None)
+    if not isinstance(listed, (cst.List, cst.Tuple, cst.Set)):
+        return frozenset({"GET"}) if listed is None else frozenset({"?"})
+    strings = [e.value for e in listed.elements if isinstance(e.value, cst.SimpleString)]
+    if len(strings) != len(listed.elements):
+        return frozenset({"?"})
+    return frozenset(str(s.evaluated_value).upper() for s in strings)
 
 
 def _decorator_name(decorator: cst.BaseExpression) -> str | None:
