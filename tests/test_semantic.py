@@ -122,6 +122,34 @@ def test_fastapi_roles() -> None:
     }
 
 
+def test_routes_that_only_read() -> None:
+    """GET, HEAD and websocket routes only read; a route that also answers POST writes."""
+    model = model_of(
+        "from fastapi import APIRouter, Depends\nr = APIRouter()\n"
+        "async def dep(): ...\n"
+        "@r.get('/a')\nasync def read(d=Depends(dep)): ...\n"
+        "@r.get('/b')\n@r.post('/b')\nasync def both(): ...\n"
+        "@r.api_route('/c', methods=['GET', 'HEAD'])\nasync def listed(): ...\n"
+        "@r.api_route('/d', methods=METHODS)\nasync def unknown(): ...\n"
+        "@r.websocket('/ws')\nasync def ws(websocket): ...\n"
+        "async def ep(): ...\nr.add_api_route('/e', ep, methods=['PUT'])\n"
+        "async def plain(): ...\nr.add_api_route('/f', plain)\n"
+        "async def helper(): ...\n"
+    )
+    reads = {f.name.value: model.fastapi.reads_only(f) for f in model.nodes(cst.FunctionDef)}
+    assert reads == {
+        "dep": True,  # a dependency serves every request that names it
+        "read": True,
+        "both": False,
+        "listed": True,
+        "unknown": False,
+        "ws": True,
+        "ep": False,
+        "plain": True,
+        "helper": False,
+    }
+
+
 def test_thread_runner_callables_are_offloaded() -> None:
     model = model_of(
         "import asyncio\nfrom fastapi.concurrency import run_in_threadpool\n"

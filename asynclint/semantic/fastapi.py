@@ -87,7 +87,8 @@ class FastAPIModel:
 
     def reads_only(self, func: cst.FunctionDef) -> bool:
         """`func` is a route that only reads (GET, HEAD, a websocket), or serves every request
-        that names it (a dependency, a middleware): the paths a service runs most often."""
+        that names it (a dependency, a middleware): the paths a service runs most often. A
+        handler registered in another module (its methods unknown here) counts as one."""
         role = self.roles.get(id(func))
         if role is Role.ROUTE:
             return self.methods.get(id(func), frozenset({"GET"})) <= READ_METHODS
