@@ -170,9 +170,14 @@ def test_client_per_request_says_what_building_it_costs() -> None:
         b"    async with httpx.AsyncClient(verify=ssl.create_default_context()) as c:\n"
         b"        return await c.get('x')\n\n"
         b"@app.get('/c')\nasync def c():\n"
-        b"    async with aiohttp.ClientSession() as s:\n        return await s.get('x')\n"
+        b"    async with aiohttp.ClientSession() as s:\n        return await s.get('x')\n\n"
+        b"@app.get('/d')\ndef d():\n"
+        b"    with httpx.Client() as c:\n        return c.get('x')\n"
     )
     messages = [d.message for d in check_source(source, "x.py").diagnostics]
-    assert len(messages) == 3
+    assert len(messages) == 4
     assert "new SSL context" in messages[0] and "pool is thrown away" in messages[0]
-    assert all("SSL" not in m and "pool is thrown away" in m for m in messages[1:])
+    assert "the event loop serves no other request" in messages[0]
+    assert all("SSL" not in m and "pool is thrown away" in m for m in messages[1:3])
+    # A sync route runs in the threadpool: the CPU is spent, the event loop is not held.
+    assert "new SSL context" in messages[3] and "event loop" not in messages[3]
