@@ -99,7 +99,7 @@ class Rule:
     #: A file whose text contains none of these cannot trigger the rule (empty: any file).
     requires_text: ClassVar[tuple[str, ...]] = ()
     #: The rule follows calls into other modules' functions: every module's summary must say
-    #: what its functions block on (costly: only when such a rule is enabled).
+    #: what its functions do (block on, suspend; costly: only when such a rule is enabled).
     follows_functions: ClassVar[bool] = False
     #: The `[tool.asynclint]` keys (kebab-case) the rule reads, for its documentation.
     settings: ClassVar[tuple[str, ...]] = ()

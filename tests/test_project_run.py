@@ -522,3 +522,33 @@ def test_an_edit_only_the_edited_file_can_see_asks_nothing_of_the_rest(
     assert second == _findings(check_paths([root], Config(root=root)))
     assert [code for _, _, code, _ in first] == ["ASL102"] * 3 + ["ASL106"]
     assert [code for _, _, code, _ in second] == ["ASL102"] * 3
+
+
+def test_a_task_of_an_imported_coroutine_that_never_suspends(tmp_path: Path) -> None:
+    """`create_task(send_welcome(...))` of an `async def` in another module with no `await`:
+    the task finishes in its first step, so it is not reported; once the coroutine awaits,
+    it is, from the cache too (the route asked the other module's summary)."""
+    root = tmp_path / "shop"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "mail.py").write_text(
+        "import smtplib\n\n\nasync def send_welcome(address):\n"
+        "    smtplib.SMTP('localhost').sendmail('me', address, 'hi')\n"
+    )
+    (root / "app" / "main.py").write_text(
+        "import asyncio\n\nfrom fastapi import FastAPI\n\nfrom app.mail import send_welcome\n\n"
+        "app = FastAPI()\n\n\n@app.post('/signup')\nasync def signup(address: str):\n"
+        "    asyncio.create_task(send_welcome(address))\n"
+    )
+    cache, config = tmp_path / "cache", Config(root=root, select=("ASL503",))
+
+    def found() -> list[int]:
+        cached = _findings(check_paths([root], config, cache_dir=cache))
+        assert cached == _findings(check_paths([root], config))
+        return [row for _, row, _, _ in cached]
+
+    assert found() == []
+    (root / "app" / "mail.py").write_text(
+        "import asyncio\n\n\nasync def send_welcome(address):\n    await asyncio.sleep(1)\n"
+    )
+    assert found() == [12]

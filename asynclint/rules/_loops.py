@@ -15,7 +15,7 @@ import libcst as cst
 
 from asynclint.semantic.model import SemanticModel
 from asynclint.semantic.scopes import Binding, BindingKind, Scope
-from asynclint.semantic.walker import code_children
+from asynclint.semantic.walker import body_nodes, code_children
 
 Comprehension = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _LITERALS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
@@ -333,16 +333,6 @@ def _feeds(body: cst.CSTNode, worklist: set[str], varying: set[str]) -> bool:
         if any(set(names_in(value)) & varying for value in added):
             return True
     return False
-
-
-def body_nodes(body: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """`body` and the nodes in it, not in nested defs, lambdas or classes."""
-    stack: list[cst.CSTNode] = [body]
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(code_children(node))
 
 
 def _names_worklist(

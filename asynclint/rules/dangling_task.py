@@ -5,7 +5,7 @@ import libcst as cst
 from asynclint.fix import Applicability, Fix
 from asynclint.rule import FixAvailability, Rule
 from asynclint.rules._fixes import module_name_at, spelled_names
-from asynclint.rules._loops import body_nodes
+from asynclint.semantic.walker import never_suspends
 
 REGISTRY = "_background_tasks"
 _TASK_NAMES = ("task", "_task", "background_task", "_background_task")
@@ -31,9 +31,9 @@ class DanglingTask(Rule):
     Checks for `asyncio.create_task`, `asyncio.ensure_future`, `loop.create_task` and
     `loop.run_in_executor` used as a statement on their own, their result dropped.
 
-    A task of an `async def` in the same file that never suspends (no `await`, `async for`
-    or `async with`) is not reported: it finishes in its first step, and until then the
-    event loop holds it.
+    A task of an `async def` that never suspends (no `await`, `async for` or `async with`),
+    in the same file or imported from another module of the project, is not reported: it
+    finishes in its first step, and until then the event loop holds it.
 
     ## Why is this bad?
     The event loop keeps only a weak reference to a task. A task nobody holds can be
@@ -85,6 +85,7 @@ class DanglingTask(Rule):
     fix_title = "Keep a reference (a set of tasks, a TaskGroup) or await the result"
     fix_availability = FixAvailability.SOMETIMES
     requires_text = ("create_task", "ensure_future", "run_in_executor")
+    follows_functions = True  # does an imported coroutine ever suspend?
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
@@ -111,17 +112,19 @@ class DanglingTask(Rule):
             )
 
     def _finishes_at_once(self, spawn: cst.Call) -> bool:
-        """The task runs a coroutine of a `def` in this file that never suspends (no `await`,
-        `async for` or `async with`): it finishes in its first step, which the loop holds.
-        (A plain `def` makes no coroutine at all: `create_task` raises `TypeError`.)"""
+        """The task runs a coroutine that never suspends (no `await`, `async for` or `async
+        with`): it finishes in its first step, which the loop holds. Its `async def` is in
+        this file, or another module's summary says so. A plain `def` of this file makes no
+        coroutine at all: `create_task` raises `TypeError`."""
         argument = spawn.args[0].value if spawn.args else None
         if not isinstance(argument, cst.Call):
             return False
         function = self.semantic.local_function(argument.func)
-        return function is not None and not any(
-            isinstance(node, cst.Await)
-            or (isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous)
-            for node in body_nodes(function.body)
+        if function is not None:
+            return function.asynchronous is None or never_suspends(function)
+        return any(
+            (facts := self.semantic.function_facts(qname)) is not None and not facts.suspends
+            for qname in sorted(self.semantic.qualified_names(argument.func))
         )
 
     def _fix(self, expr: cst.Expr, call: cst.Call) -> Fix | None:

@@ -16,7 +16,7 @@ import libcst as cst
 
 from asynclint.semantic.scopes import BindingKind, ScopeKind
 from asynclint.semantic.summary import FunctionFacts
-from asynclint.semantic.walker import dotted_name
+from asynclint.semantic.walker import dotted_name, never_suspends
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -50,11 +50,13 @@ class LocalFacts:
         self.model = model
         self.keys: dict[int, str] = {}  # id(function scope) -> "f" / "C.m"
         self.is_async: dict[str, bool] = {}
+        self.nodes: dict[str, cst.CSTNode] = {}
         for scope in model.function_scopes():
             key = _local_key(scope)
             if key is not None:
                 self.keys[id(scope)] = key
                 self.is_async[key] = scope.is_async
+                self.nodes[key] = scope.node
         #: Per function, in the order they run (the walk meets siblings last first).
         self.blocking: dict[str, list[tuple[str, cst.Call]]] = {}
         self.calls: dict[str, list[tuple[str, str]]] = {}
@@ -80,10 +82,16 @@ class LocalFacts:
         return found[0] if found else None
 
     def facts(self, lines: dict[int, int]) -> dict[str, FunctionFacts]:
-        """Facts worth telling other modules: sync functions that block or call helpers."""
+        """Facts worth telling other modules: sync functions that block or call helpers, and
+        async functions that never suspend (ASL503)."""
         found = {}
         for key, is_async in self.is_async.items():
-            if is_async or (key not in self.blocking and key not in self.calls):
+            if is_async:
+                node = self.nodes[key]
+                if isinstance(node, cst.FunctionDef) and never_suspends(node):
+                    found[key] = FunctionFacts(True, suspends=False)
+                continue
+            if key not in self.blocking and key not in self.calls:
                 continue
             blocking, on_param = None, False
             if key in self.blocking:  # the first in the source

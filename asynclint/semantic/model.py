@@ -14,6 +14,7 @@ from asynclint.semantic.helpers import ChainFinder
 from asynclint.semantic.memo import NodeMemo, ProjectReads
 from asynclint.semantic.project import ProjectIndex
 from asynclint.semantic.scopes import Binding, BindingKind, Scope, ScopeKind
+from asynclint.semantic.summary import FunctionFacts
 from asynclint.semantic.tables import THREAD_RUNNER_METHODS, THREAD_RUNNERS
 from asynclint.semantic.walker import Walker
 
@@ -142,6 +143,14 @@ class SemanticModel:
         if kind == "result":
             return self.project.result_types(qname, self.module_name)
         return self.project.alias_param_types(qname, self.module_name)
+
+    def function_facts(self, qname: str) -> FunctionFacts | None:
+        """What another module's summary says of its function or method `qname`."""
+        if self.project is None or qname.startswith(self.module_name + "."):
+            return None
+        self.asked.add((qname, self.module_name))
+        found = self.project.function(qname, self.module_name)
+        return found[0] if found is not None else None
 
     def bindings_of(self, name: cst.Name) -> list[Binding]:
         """What `name` refers to where it stands (LEGB); empty when nothing binds it."""

@@ -37,6 +37,9 @@ class FunctionFacts:
     on_param: bool = False
     #: The project functions it calls: (as written, `fetch_rates`; key, `app.rates.fetch_rates`).
     calls: tuple[tuple[str, str], ...] = ()
+    #: An async function that awaits something: a task of it may still be running after its
+    #: first step (ASL503). Only async functions that never suspend are summarised with False.
+    suspends: bool = True
 
 
 @dataclass

@@ -8,7 +8,7 @@ recursion limit on deeply nested files), and costs a small fraction of the parse
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 
 import libcst as cst
@@ -54,6 +54,26 @@ def code_children(node: cst.CSTNode) -> list[cst.CSTNode]:
             if flag:
                 found.append(item)
     return found
+
+
+def body_nodes(body: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`body` and the nodes in it, not in nested defs, lambdas or classes."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(code_children(node))
+
+
+def never_suspends(function: cst.FunctionDef) -> bool:
+    """An `async def` with no `await`, `async for` or `async with` of its own: its coroutine
+    runs to the end in its first step."""
+    return function.asynchronous is not None and not any(
+        isinstance(node, cst.Await)
+        or (isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None)
+        for node in body_nodes(function.body)
+    )
 
 
 def dotted_name(node: cst.BaseExpression | None) -> str | None:
