@@ -54,7 +54,8 @@ class Config:
     #: Report noqa comments that suppress nothing (ASL003).
     report_unused_noqa: bool = False
     #: Preview behaviour of stable rules: wider shapes that find more and are right less
-    #: often (ASL301 in helpers and over lists the client sent), as ruff's `preview`.
+    #: often (ASL301 in routes that write, in helpers and over what the client sent), as
+    #: ruff's `preview`.
     preview: bool = False
     #: The baseline file: findings recorded there are not reported. A config file's relative
     #: path is taken relative to that file's folder.

@@ -161,21 +161,25 @@ def test_parsing_without_node_checks_gives_the_same_tree_and_leaves_checks_on() 
 
 
 def test_client_per_request_says_what_building_it_costs() -> None:
-    """An httpx client loads the CA certificates when built, unless it is given `verify=`."""
+    """An httpx client loads the CA certificates when built, unless it is given a context
+    made elsewhere (or `verify=False`)."""
     source = (
-        b"import aiohttp, httpx, ssl\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n"
+        b"import aiohttp, httpx, ssl\nfrom fastapi import FastAPI\n\napp = FastAPI()\n"
+        b"CONTEXT = ssl.create_default_context()\n\n"
         b"@app.get('/a')\nasync def a():\n"
         b"    async with httpx.AsyncClient() as c:\n        return await c.get('x')\n\n"
         b"@app.get('/b')\nasync def b():\n"
-        b"    async with httpx.AsyncClient(verify=ssl.create_default_context()) as c:\n"
+        b"    async with httpx.AsyncClient(verify=CONTEXT) as c:\n"
         b"        return await c.get('x')\n\n"
         b"@app.get('/c')\nasync def c():\n"
         b"    async with aiohttp.ClientSession() as s:\n        return await s.get('x')\n\n"
         b"@app.get('/d')\ndef d():\n"
-        b"    with httpx.Client() as c:\n        return c.get('x')\n"
+        b"    with httpx.Client() as c:\n        return c.get('x')\n\n"
+        b"@app.get('/e')\nasync def e():\n"
+        b"    async with httpx.AsyncClient(verify=True) as c:\n        return await c.get('x')\n"
     )
     messages = [d.message for d in check_source(source, "x.py").diagnostics]
-    assert len(messages) == 4
+    assert len(messages) == 5 and "new SSL context" in messages[4]
     assert "new SSL context" in messages[0] and "pool is thrown away" in messages[0]
     assert "the event loop serves no other request" in messages[0]
     assert all("SSL" not in m and "pool is thrown away" in m for m in messages[1:3])

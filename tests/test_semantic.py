@@ -134,6 +134,8 @@ def test_routes_that_only_read() -> None:
         "@r.websocket('/ws')\nasync def ws(websocket): ...\n"
         "async def ep(): ...\nr.add_api_route('/e', ep, methods=['PUT'])\n"
         "async def plain(): ...\nr.add_api_route('/f', plain)\n"
+        "@r.get('/g')\nasync def mixed(): ...\nr.add_api_route('/g', mixed, methods=['POST'])\n"
+        "async def star(): ...\nr.add_route('/h', star, ['GET', 'POST'])\n"
         "async def helper(): ...\n"
     )
     reads = {f.name.value: model.fastapi.reads_only(f) for f in model.nodes(cst.FunctionDef)}
@@ -146,6 +148,8 @@ def test_routes_that_only_read() -> None:
         "ws": True,
         "ep": False,
         "plain": True,
+        "mixed": False,  # registered twice: GET by its decorator, POST by add_api_route
+        "star": False,  # Starlette's add_route takes the methods third, positionally
         "helper": False,
     }
 

@@ -12,19 +12,31 @@ import enum
 
 import libcst as cst
 
-from asynclint.rules._loops import Comprehension, body_nodes
+from asynclint.rules._loops import Comprehension
 from asynclint.semantic.model import SemanticModel
 from asynclint.semantic.origins import is_injected
 from asynclint.semantic.scopes import BindingKind
+from asynclint.semantic.summary import LIBRARY_ROOTS
+from asynclint.semantic.tables import REQUEST_TYPES
+from asynclint.semantic.walker import body_nodes
 
-#: `enumerate(items)`, `sorted(items)`: the same items, one by one.
+#: `enumerate(items)`, `sorted(items)`: the same items, one by one (`zip`: of each argument).
 _SAME_ITEMS = frozenset(
     f"builtins.{name}"
     for name in ("enumerate", "zip", "sorted", "list", "set", "tuple", "reversed")
 )
 #: `body.items()`, `body.get("ids")`: a part of the same value.
 _PART_METHODS = frozenset({"items", "keys", "values", "get", "copy"})
+#: What a client's text or dict becomes, parsed: still as long as the client made it.
+_PARSERS = frozenset(
+    {"json.loads", "model_validate", "model_validate_json", "parse_obj", "parse_raw"}
+)
 _UPLOADS = frozenset({"fastapi.UploadFile", "starlette.datastructures.UploadFile", "fastapi.File"})
+#: The parts of a `Request` the client wrote; the rest (`request.app.state`, `request.state`)
+#: is the server's.
+_REQUEST_PARTS = frozenset(
+    {"query_params", "path_params", "headers", "cookies", "json", "form", "body", "stream"}
+)
 #: How many assignments and calls back a value is followed.
 _DEPTH = 6
 
@@ -52,52 +64,77 @@ class RequestData:
         function = scope.function.node if scope is not None else None
         if not isinstance(function, cst.FunctionDef):
             return Origin.SERVER
-        return self._origin(iterable, function, _DEPTH)
+        return self._origin(iterable, function, _DEPTH, frozenset())
 
-    def _origin(self, node: cst.CSTNode, function: cst.FunctionDef, depth: int) -> Origin:
-        node = self._same_value(node)
+    def _origin(
+        self, node: cst.CSTNode, function: cst.FunctionDef, depth: int, seen: frozenset[str]
+    ) -> Origin:
+        """`seen`: the names being followed, so `ids = sorted(ids)` reads the parameter."""
+        node, part = self._same_value(node)
         if isinstance(node, cst.Call):
-            # What a call makes of client values only (`sanitize(body)`,
-            # `Wizard.model_validate_json(form)`) is still as long as the client made it.
-            parts = [arg.value for arg in node.args]
-            if isinstance(node.func, cst.Attribute) and not self._static(node.func.value):
-                parts.append(node.func.value)  # `(await upload.read()).decode()`
-            return self._combine(parts, function, depth)
+            return self._call(node, function, depth, seen)
         if not isinstance(node, cst.Name):
             return Origin.SERVER
         bindings = self.semantic.bindings_of(node)
         if not bindings or any(b.scope.node is not function for b in bindings):
             return Origin.SERVER
-        if all(b.kind is BindingKind.PARAM for b in bindings):
-            params = function.params
-            every = [*params.posonly_params, *params.params, *params.kwonly_params]
-            param = next((p for p in every if p.name.value == node.value), None)
-            return self._param(param) if param is not None else Origin.SERVER
-        if not all(b.kind is BindingKind.ASSIGN and b.value is not None for b in bindings):
-            return Origin.SERVER
-        return self._combine([b.value for b in bindings], function, depth)  # type: ignore[misc]
+        origins = set()
+        for binding in bindings:
+            if binding.kind is BindingKind.PARAM:
+                origins.add(self._param(node, function, part))
+            elif binding.kind is BindingKind.ASSIGN and binding.value is not None:
+                if node.value not in seen:
+                    inner = seen | {node.value}
+                    origins.add(self._combine([binding.value], function, depth, inner))
+            else:
+                return Origin.SERVER
+        return _merge(origins)
 
-    def _combine(self, parts: list[cst.CSTNode], function: cst.FunctionDef, depth: int) -> Origin:
-        """An upload among the parts makes the whole an upload's; the client's values only
-        (at least one) make it the client's; anything else, the server's."""
+    def _call(
+        self, call: cst.Call, function: cst.FunctionDef, depth: int, seen: frozenset[str]
+    ) -> Origin:
+        """What a call answers: an upload's if an argument reads one (`csv.reader(
+        io.StringIO(text))`); a method's answer is its value's (`body.model_dump()`,
+        `request.json()`, `(await upload.read()).decode()`); `zip` of client values or a
+        parser of one (`Wizard.model_validate_json(form)`) is the client's; anything else,
+        such as the rows `orders_of(user_id)` returns, the server's."""
+        if depth == 0:
+            return Origin.SERVER
+        args = {self._origin(arg.value, function, depth - 1, seen) for arg in call.args}
+        if Origin.UPLOAD in args:
+            return Origin.UPLOAD
+        if isinstance(call.func, cst.Attribute) and not self._static(call.func.value):
+            return self._origin(call.func, function, depth - 1, seen)
+        if args == {Origin.CLIENT} and self._keeps_items(call.func):
+            return Origin.CLIENT
+        return Origin.SERVER
+
+    def _combine(
+        self,
+        parts: list[cst.CSTNode],
+        function: cst.FunctionDef,
+        depth: int,
+        seen: frozenset[str],
+    ) -> Origin:
         if depth == 0 or not parts:
             return Origin.SERVER
-        origins = {self._origin(part, function, depth - 1) for part in parts}
-        if Origin.UPLOAD in origins:
-            return Origin.UPLOAD
-        return Origin.CLIENT if origins == {Origin.CLIENT} else Origin.SERVER
+        return _merge({self._origin(part, function, depth - 1, seen) for part in parts})
 
-    def _same_value(self, node: cst.CSTNode) -> cst.CSTNode:
+    def _same_value(self, node: cst.CSTNode) -> tuple[cst.CSTNode, str | None]:
         """Strip what keeps a value's origin: `x or []`, `await x`, `x.items`, `x["k"]`,
-        `enumerate(x)`, `x.items()`, `x.get("k")`."""
+        `enumerate(x)`, `x.items()`, `x.get("k")`; with the attribute read on the name the
+        value starts from (`query_params` in `request.query_params.getlist(...)`)."""
+        part = None
         while True:
             if isinstance(node, cst.BooleanOperation):
                 node = node.left
             elif isinstance(node, cst.Await):
                 node = node.expression
-            elif isinstance(node, (cst.Attribute, cst.Subscript)):
+            elif isinstance(node, cst.Attribute):
+                part, node = node.attr.value, node.value
+            elif isinstance(node, cst.Subscript):
                 node = node.value
-            elif isinstance(node, cst.Call) and node.args and self._same_items(node.func):
+            elif isinstance(node, cst.Call) and node.args and self._one_argument(node):
                 node = node.args[0].value
             elif (
                 isinstance(node, cst.Call)
@@ -106,22 +143,33 @@ class RequestData:
             ):
                 node = node.func.value
             else:
-                return node
+                return node, part
 
-    def _param(self, param: cst.Param) -> Origin:
-        """What FastAPI fills `param` with: a dependency's value, an upload, or the client's."""
-        if is_injected(self.semantic, param):
+    def _param(self, name: cst.Name, function: cst.FunctionDef, part: str | None) -> Origin:
+        """What FastAPI fills the parameter `name` reads with: a dependency's value, an
+        upload, the client's values (a `Request`'s query, headers, body; a body model), or
+        the server's (a connection or session of a library the tables know)."""
+        params = function.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        param = next((p for p in every if p.name.value == name.value), None)
+        if param is None or is_injected(self.semantic, param):
             return Origin.SERVER
         annotation = param.annotation.annotation if param.annotation is not None else None
         default = param.default.func if isinstance(param.default, cst.Call) else None
-        upload = any(
-            self.semantic.qualified_names(n) & _UPLOADS
-            for part in (annotation, default)
-            if part is not None
-            for n in body_nodes(part)
+        named = {
+            qname
+            for piece in (annotation, default)
+            if piece is not None
+            for n in body_nodes(piece)
             if isinstance(n, (cst.Name, cst.Attribute))
-        )
-        return Origin.UPLOAD if upload else Origin.CLIENT
+            for qname in self.semantic.qualified_names(n)
+        }
+        if named & _UPLOADS:
+            return Origin.UPLOAD
+        if named & REQUEST_TYPES:
+            return Origin.CLIENT if part in _REQUEST_PARTS else Origin.SERVER
+        library = any(t.split(".", 1)[0] in LIBRARY_ROOTS for t in self.semantic.types_of(name))
+        return Origin.SERVER if library else Origin.CLIENT
 
     def _static(self, receiver: cst.BaseExpression) -> bool:
         """A class or module (`json.loads`, `Wizard.model_validate_json`), not a value."""
@@ -130,7 +178,21 @@ class RequestData:
         bindings = self.semantic.bindings_of(receiver)
         return all(b.kind in (BindingKind.IMPORT, BindingKind.CLASS) for b in bindings)
 
-    def _same_items(self, func: cst.BaseExpression) -> bool:
-        return isinstance(func, cst.Name) and bool(
-            self.semantic.qualified_names(func) & _SAME_ITEMS
-        )
+    def _one_argument(self, call: cst.Call) -> bool:
+        """`enumerate(x)`, `sorted(x)`: the items of their first argument (not `zip`)."""
+        qnames = self.semantic.qualified_names(call.func) if isinstance(call.func, cst.Name) else ()
+        return bool(qnames) and bool(set(qnames) & _SAME_ITEMS - {"builtins.zip"})
+
+    def _keeps_items(self, func: cst.BaseExpression) -> bool:
+        """`zip(a, b)`, `json.loads(text)`, `Model.model_validate(data)`."""
+        if isinstance(func, cst.Attribute) and func.attr.value in _PARSERS:
+            return True
+        return bool(self.semantic.qualified_names(func) & (_PARSERS | {"builtins.zip"}))
+
+
+def _merge(origins: set[Origin]) -> Origin:
+    """An upload among the parts makes the whole an upload's; the client's values only (at
+    least one) make it the client's; anything else, the server's."""
+    if Origin.UPLOAD in origins:
+        return Origin.UPLOAD
+    return Origin.CLIENT if origins == {Origin.CLIENT} else Origin.SERVER

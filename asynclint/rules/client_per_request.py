@@ -82,12 +82,16 @@ class ClientPerRequest(Rule):
 
 def _cost(callee: str, call: cst.Call, on_loop: bool) -> str:
     """What building the client costs each request. An httpx client loads the CA
-    certificates into a new SSL context unless it is given one (`verify=`): about 50 ms of
-    CPU measured with httpx 0.28 on a 2-core machine, in which an event loop runs nothing else.
-    """
+    certificates into a new SSL context (about 50 ms of CPU measured with httpx 0.28 on a
+    2-core machine, in which an event loop runs nothing else), unless `verify=False` or a
+    context made elsewhere (`verify=CONTEXT`) spares it; `verify=True` or a context built
+    right there costs the same."""
     pool = "its connection pool is thrown away"
-    verify = any(arg.keyword is not None and arg.keyword.value == "verify" for arg in call.args)
-    if not callee.startswith("httpx.") or verify:
+    verify = next((a.value for a in call.args if a.keyword and a.keyword.value == "verify"), None)
+    spared = isinstance(verify, (cst.Name, cst.Attribute)) and not (
+        isinstance(verify, cst.Name) and verify.value == "True"
+    )
+    if not callee.startswith("httpx.") or spared:
         return pool
     cpu = "tens of ms of CPU"
     if on_loop:

@@ -5,7 +5,7 @@ import libcst as cst
 from asynclint.fix import Applicability, Fix
 from asynclint.rule import FixAvailability, Rule
 from asynclint.rules._fixes import module_name_at, spelled_names
-from asynclint.semantic.walker import never_suspends
+from asynclint.semantic.walker import body_nodes, never_suspends
 
 REGISTRY = "_background_tasks"
 _TASK_NAMES = ("task", "_task", "background_task", "_background_task")
@@ -114,14 +114,19 @@ class DanglingTask(Rule):
     def _finishes_at_once(self, spawn: cst.Call) -> bool:
         """The task runs a coroutine that never suspends (no `await`, `async for` or `async
         with`): it finishes in its first step, which the loop holds. Its `async def` is in
-        this file, or another module's summary says so. A plain `def` of this file makes no
-        coroutine at all: `create_task` raises `TypeError`."""
+        this file, or another module's summary says so. A plain `def` of this file that
+        returns nothing makes no coroutine at all: `create_task` raises `TypeError`."""
         argument = spawn.args[0].value if spawn.args else None
         if not isinstance(argument, cst.Call):
             return False
         function = self.semantic.local_function(argument.func)
         if function is not None:
-            return function.asynchronous is None or never_suspends(function)
+            if function.asynchronous is None:
+                return not any(
+                    isinstance(node, cst.Return) and node.value is not None
+                    for node in body_nodes(function.body)
+                )
+            return never_suspends(function)
         return any(
             (facts := self.semantic.function_facts(qname)) is not None and not facts.suspends
             for qname in sorted(self.semantic.qualified_names(argument.func))

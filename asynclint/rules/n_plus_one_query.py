@@ -44,13 +44,14 @@ class NPlusOneQuery(Rule):
     The receiver is recognised by its origin, never by its name.
 
     By default it reports the loops whose length the data decides on the paths a service
-    runs most: in a route that only reads (GET, HEAD, a websocket), a dependency or a
-    middleware, over anything but what the client sent (the rows a query returned, the
-    relations of an injected user); and in any route, over the rows of an uploaded file (an
-    import). With `preview = true` (or `--preview`) it also reports loops in a route that
-    writes (mostly over the few lines of one document), in the helpers routes call, and over
-    a list the client sent (`for uid in body.user_ids`): readers of real services judged
-    about half of those worth a change.
+    runs most: in a route that only reads (GET, HEAD, a websocket), a dependency, a
+    middleware or an exception handler, over anything but what the client sent (the rows a
+    query returned, also one keyed by a client's id; the relations of an injected user);
+    and in any route, over the rows of an uploaded file (an import). With `preview = true`
+    (or `--preview`) it also reports loops in a route that writes (mostly over the few lines
+    of one document), in the helpers routes call, and over what the client sent (`for uid in
+    body.user_ids`, `await request.json()`): readers of real services judged about half of
+    those worth a change.
 
     A loop over a few fixed steps (`range(7)`, `rows[:10]`: at most 12) or over values the code
     was written with (a literal, a constant table's entry) is not reported, nor are queries no

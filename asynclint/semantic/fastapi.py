@@ -87,8 +87,9 @@ class FastAPIModel:
 
     def reads_only(self, func: cst.FunctionDef) -> bool:
         """`func` is a route that only reads (GET, HEAD, a websocket), or serves every request
-        that names it (a dependency, a middleware): the paths a service runs most often. A
-        handler registered in another module (its methods unknown here) counts as one."""
+        that names it (a dependency, a middleware, an exception handler): the paths a service
+        runs most often. A function FastAPI fills with `Depends` registered in another module
+        (a dependency, or a route whose methods are unknown here) counts as one."""
         role = self.roles.get(id(func))
         if role is Role.ROUTE:
             return self.methods.get(id(func), frozenset({"GET"})) <= READ_METHODS
@@ -180,8 +181,10 @@ class FastAPIModel:
             endpoint = _argument(call, ROUTE_REGISTRATIONS[method], "endpoint")
             self._mark(endpoint, Role.ROUTE)
             func = self.model.local_function(endpoint) if endpoint is not None else None
-            if func is not None:
-                self.methods.setdefault(id(func), _methods(call, method))
+            if func is not None:  # with its decorators' and other registrations' methods
+                self.methods[id(func)] = self.methods.get(id(func), frozenset()) | _methods(
+                    call, method
+                )
         elif method == "add_exception_handler" and self.is_app(call.func.value):
             self._mark(_argument(call, 1, "handler"), Role.EXCEPTION_HANDLER)
         elif method == "add_event_handler" and self.is_app(call.func.value):
@@ -208,7 +211,10 @@ def _methods(call: cst.Call, method: str) -> frozenset[str]:
         return frozenset({"WEBSOCKET"})
     if method not in ("api_route", "add_api_route", "add_route"):
         return frozenset({method.upper()})
-    listed = next((a.value for a in call.args if a.keyword and a.keyword.value == "methods"), None)
+    listed = _argument(call, 2, "methods") if method == "add_route" else None
+    listed = listed or next(
+        (a.value for a in call.args if a.keyword and a.keyword.value == "methods"), None
+    )
     if not isinstance(listed, (cst.List, cst.Tuple, cst.Set)):
         return frozenset({"GET"}) if listed is None else frozenset({"?"})
     strings = [e.value for e in listed.elements if isinstance(e.value, cst.SimpleString)]

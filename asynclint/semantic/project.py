@@ -46,7 +46,7 @@ def summarize(
     model: SemanticModel, lines: dict[int, int] | None = None, filename: str = ""
 ) -> ModuleSummary:
     """What `model`'s module tells others. With `lines` (its blocking calls' lines) also what
-    its functions block on, for rules that follow calls across modules."""
+    its functions do (block on, never suspend), for rules that follow calls across modules."""
     from asynclint.semantic import origins
 
     summary = ModuleSummary(model.module_name, filename=filename)

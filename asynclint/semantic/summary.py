@@ -27,7 +27,8 @@ LIBRARY_ROOTS = frozenset(
 
 @dataclass(frozen=True)
 class FunctionFacts:
-    """What one function does, as far as ASL106 cares."""
+    """What one function does, as far as rules that follow calls across modules care: what a
+    sync helper blocks on (ASL106), whether a coroutine ever suspends (ASL503)."""
 
     is_async: bool
     #: The first blocking call it makes itself: (qualified callee, line).
@@ -53,7 +54,8 @@ class ModuleSummary:
     param_types: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Name -> the qualified name it was imported from (`from .session import get_db`).
     reexports: dict[str, str] = field(default_factory=dict)
-    #: "f" / "C.m" -> what the sync function does that may block (ASL106).
+    #: "f" / "C.m" -> what the function does: a sync one that may block (ASL106), an async
+    #: one that never suspends (ASL503).
     functions: dict[str, FunctionFacts] = field(default_factory=dict)
     #: The file, as messages name it.
     filename: str = ""

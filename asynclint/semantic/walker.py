@@ -68,11 +68,18 @@ def body_nodes(body: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 def never_suspends(function: cst.FunctionDef) -> bool:
     """An `async def` with no `await`, `async for` or `async with` of its own: its coroutine
-    runs to the end in its first step."""
-    return function.asynchronous is not None and not any(
-        isinstance(node, cst.Await)
-        or (isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None)
-        for node in body_nodes(function.body)
+    runs to the end in its first step. Not one with decorators: a decorator (`@retry`) may
+    wrap it in a coroutine that awaits."""
+    return (
+        function.asynchronous is not None
+        and not function.decorators
+        and not any(
+            isinstance(node, cst.Await)
+            or (
+                isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None
+            )
+            for node in body_nodes(function.body)
+        )
     )
 
 
