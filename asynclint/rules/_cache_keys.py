@@ -8,6 +8,7 @@ import libcst as cst
 
 from asynclint.rules._loops import dependent_names, names_in
 from asynclint.semantic.tables import REQUEST_TYPES as REQUEST
+from asynclint.semantic.walker import named_parameters
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -48,7 +49,4 @@ def request_params(
 
 
 def _params(func: cst.CSTNode) -> list[cst.Param]:
-    if not isinstance(func, (cst.FunctionDef, cst.Lambda)):
-        return []
-    params = func.params
-    return [*params.posonly_params, *params.params, *params.kwonly_params]
+    return named_parameters(func) if isinstance(func, (cst.FunctionDef, cst.Lambda)) else []

@@ -17,21 +17,19 @@ from asynclint.semantic.model import SemanticModel
 from asynclint.semantic.origins import is_injected
 from asynclint.semantic.scopes import BindingKind
 from asynclint.semantic.summary import LIBRARY_ROOTS
-from asynclint.semantic.tables import REQUEST_TYPES
-from asynclint.semantic.walker import body_nodes
+from asynclint.semantic.tables import REQUEST_TYPES, UPLOAD_TYPES
+from asynclint.semantic.walker import body_nodes, named_parameters
 
-#: `enumerate(items)`, `sorted(items)`: the same items, one by one (`zip`: of each argument).
+#: `enumerate(items)`, `sorted(items)`: the same items, one by one.
 _SAME_ITEMS = frozenset(
-    f"builtins.{name}"
-    for name in ("enumerate", "zip", "sorted", "list", "set", "tuple", "reversed")
+    f"builtins.{name}" for name in ("enumerate", "sorted", "list", "set", "tuple", "reversed")
 )
 #: `body.items()`, `body.get("ids")`: a part of the same value.
 _PART_METHODS = frozenset({"items", "keys", "values", "get", "copy"})
-#: What a client's text or dict becomes, parsed: still as long as the client made it.
-_PARSERS = frozenset(
-    {"json.loads", "model_validate", "model_validate_json", "parse_obj", "parse_raw"}
-)
-_UPLOADS = frozenset({"fastapi.UploadFile", "starlette.datastructures.UploadFile", "fastapi.File"})
+#: What a client's text or dict becomes, parsed or zipped: still as long as the client made
+#: it (`json.loads(text)`, `Wizard.model_validate_json(form)`, `zip(ids, names)`).
+_KEEP_ITEMS = frozenset({"json.loads", "builtins.zip"})
+_PARSER_METHODS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw"})
 #: The parts of a `Request` the client wrote; the rest (`request.app.state`, `request.state`)
 #: is the server's.
 _REQUEST_PARTS = frozenset(
@@ -149,9 +147,8 @@ class RequestData:
         """What FastAPI fills the parameter `name` reads with: a dependency's value, an
         upload, the client's values (a `Request`'s query, headers, body; a body model), or
         the server's (a connection or session of a library the tables know)."""
-        params = function.params
-        every = [*params.posonly_params, *params.params, *params.kwonly_params]
-        param = next((p for p in every if p.name.value == name.value), None)
+        params = named_parameters(function)
+        param = next((p for p in params if p.name.value == name.value), None)
         if param is None or is_injected(self.semantic, param):
             return Origin.SERVER
         annotation = param.annotation.annotation if param.annotation is not None else None
@@ -164,7 +161,7 @@ class RequestData:
             if isinstance(n, (cst.Name, cst.Attribute))
             for qname in self.semantic.qualified_names(n)
         }
-        if named & _UPLOADS:
+        if named & UPLOAD_TYPES:
             return Origin.UPLOAD
         if named & REQUEST_TYPES:
             return Origin.CLIENT if part in _REQUEST_PARTS else Origin.SERVER
@@ -179,15 +176,16 @@ class RequestData:
         return all(b.kind in (BindingKind.IMPORT, BindingKind.CLASS) for b in bindings)
 
     def _one_argument(self, call: cst.Call) -> bool:
-        """`enumerate(x)`, `sorted(x)`: the items of their first argument (not `zip`)."""
-        qnames = self.semantic.qualified_names(call.func) if isinstance(call.func, cst.Name) else ()
-        return bool(qnames) and bool(set(qnames) & _SAME_ITEMS - {"builtins.zip"})
+        """`enumerate(x)`, `sorted(x)`: the items of their first argument."""
+        func = call.func
+        return isinstance(func, cst.Name) and bool(
+            self.semantic.qualified_names(func) & _SAME_ITEMS
+        )
 
     def _keeps_items(self, func: cst.BaseExpression) -> bool:
-        """`zip(a, b)`, `json.loads(text)`, `Model.model_validate(data)`."""
-        if isinstance(func, cst.Attribute) and func.attr.value in _PARSERS:
+        if isinstance(func, cst.Attribute) and func.attr.value in _PARSER_METHODS:
             return True
-        return bool(self.semantic.qualified_names(func) & (_PARSERS | {"builtins.zip"}))
+        return bool(self.semantic.qualified_names(func) & _KEEP_ITEMS)
 
 
 def _merge(origins: set[Origin]) -> Origin:

@@ -88,12 +88,14 @@ def _cost(callee: str, call: cst.Call, on_loop: bool) -> str:
     right there costs the same."""
     pool = "its connection pool is thrown away"
     verify = next((a.value for a in call.args if a.keyword and a.keyword.value == "verify"), None)
-    spared = isinstance(verify, (cst.Name, cst.Attribute)) and not (
-        isinstance(verify, cst.Name) and verify.value == "True"
-    )
-    if not callee.startswith("httpx.") or spared:
+    made_elsewhere = isinstance(verify, (cst.Name, cst.Attribute))  # `False`, `CONTEXT`
+    if not callee.startswith("httpx.") or (made_elsewhere and not _is_true(verify)):
         return pool
     cpu = "tens of ms of CPU"
     if on_loop:
         cpu += ", in which the event loop serves no other request"
     return f"building it loads the CA certificates into a new SSL context ({cpu}), and {pool}"
+
+
+def _is_true(node: cst.BaseExpression | None) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"

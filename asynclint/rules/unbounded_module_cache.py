@@ -8,7 +8,7 @@ from asynclint.rule import Rule
 from asynclint.rules._cache_keys import request_params
 from asynclint.rules._loops import assignments, dependent_names, names_in, target_names
 from asynclint.semantic.scopes import BindingKind, Scope, ScopeKind
-from asynclint.semantic.walker import code_children
+from asynclint.semantic.walker import code_children, named_parameters
 
 CONTAINERS = frozenset(
     {"builtins.dict", "builtins.list", "builtins.set", "collections.OrderedDict"}
@@ -221,10 +221,7 @@ class UnboundedModuleCache(Rule):
                 made.update(dict.fromkeys(target_names(target), call))
         keys = [part for key in site.keys for part in _key_parts(key)]
         read = {n for key in keys for n in names_in(key)}
-        params = func.params
-        passed = {
-            p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
-        }
+        passed = {p.name.value for p in named_parameters(func)}
         if read & dependent_names(func.body, passed):
             return None  # the caller chooses the key, at least sometimes
         direct = next(filter(None, map(self._fresh_call, keys)), None)

@@ -15,6 +15,7 @@ from asynclint.semantic.tables import (
     LOOP_RUNNER_METHODS,
     LOOP_RUNNERS,
 )
+from asynclint.semantic.walker import named_parameters
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -193,11 +194,7 @@ class FastAPIModel:
 
 
 def _takes_injected(model: SemanticModel, func: cst.FunctionDef) -> bool:
-    params = func.params
-    return any(
-        is_injected(model, param)
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params)
-    )
+    return any(is_injected(model, param) for param in named_parameters(func))
 
 
 #: Methods that only read: what a page view or a list calls, many times a minute.

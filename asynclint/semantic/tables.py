@@ -138,6 +138,10 @@ FIRST_ARG_WRAPPERS = frozenset(
 
 APP_TYPES = frozenset({"fastapi.FastAPI", "fastapi.APIRouter"})
 # What a handler receives for the request itself: its data, and a `state` that lives one request.
+#: An uploaded file, as FastAPI hands it to a route (`file: UploadFile`, `= File()`).
+UPLOAD_TYPES = frozenset(
+    {"fastapi.UploadFile", "starlette.datastructures.UploadFile", "fastapi.File"}
+)
 REQUEST_TYPES = frozenset(
     {
         "fastapi.Request",

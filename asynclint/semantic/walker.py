@@ -56,6 +56,12 @@ def code_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return found
 
 
+def named_parameters(function: cst.FunctionDef | cst.Lambda) -> list[cst.Param]:
+    """The parameters a caller can name (not `*args`, not `**kwargs`)."""
+    params = function.params
+    return [*params.posonly_params, *params.params, *params.kwonly_params]
+
+
 def body_nodes(body: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """`body` and the nodes in it, not in nested defs, lambdas or classes."""
     stack: list[cst.CSTNode] = [body]
