@@ -33,7 +33,10 @@ class DanglingTask(Rule):
 
     A task of an `async def` that never suspends (no `await`, `async for` or `async with`),
     in the same file or imported from another module of the project, is not reported: it
-    finishes in its first step, and until then the event loop holds it.
+    finishes in its first step, and until then the event loop holds it. Nor is a task
+    started while the app starts: in a lifespan or startup hook, or in a function that only
+    they call (in any module of the project, and no other code names): that is the app's own
+    long-lived worker, started once, not work dropped on every request.
 
     ## Why is this bad?
     The event loop keeps only a weak reference to a task. A task nobody holds can be
@@ -89,7 +92,7 @@ class DanglingTask(Rule):
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
-        if not isinstance(call, cst.Call):
+        if not isinstance(call, cst.Call) or self._at_startup(call):
             return
         spawner = sorted(self.semantic.qualified_names(call.func) & SPAWNERS)
         if spawner:
@@ -110,6 +113,10 @@ class DanglingTask(Rule):
                 callee=f"loop.{func.attr.value}",
                 consequence=_TASK_LOST if task else _FUTURE_LOST,
             )
+
+    def _at_startup(self, call: cst.Call) -> bool:
+        scope = self.semantic.scope_of(call)
+        return scope is not None and self.semantic.fastapi.runs_once(scope.function.node)
 
     def _finishes_at_once(self, spawn: cst.Call) -> bool:
         """The task runs a coroutine that never suspends (no `await`, `async for` or `async

@@ -11,6 +11,7 @@ from asynclint.semantic.origins import is_injected
 from asynclint.semantic.scopes import BindingKind, Scope, ScopeKind
 from asynclint.semantic.tables import (
     APP_TYPES,
+    APPLICATIONS,
     DEPENDS,
     LOOP_RUNNER_METHODS,
     LOOP_RUNNERS,
@@ -71,6 +72,8 @@ class FastAPIModel:
         for func in model.nodes(cst.FunctionDef):
             for decorator in func.decorators:
                 self._decorator(func, decorator.decorator)
+            if func.decorators and _is_lifespan(model, func):
+                self.roles.setdefault(id(func), Role.LIFESPAN)
         for call in model.nodes(cst.Call):
             self._call(call)
         # A dependency or route registered in another module: its parameters are `Depends`.
@@ -191,6 +194,22 @@ class FastAPIModel:
         elif method == "add_event_handler" and self.is_app(call.func.value):
             role = Role.SHUTDOWN if _first_string(call) == "shutdown" else Role.STARTUP
             self._mark(_argument(call, 1, "func"), role)
+
+
+#: What an app's `lifespan` is made with, and the app it is handed.
+_CONTEXT_MANAGERS = frozenset({"contextlib.asynccontextmanager"})
+
+
+def _is_lifespan(model: SemanticModel, func: cst.FunctionDef) -> bool:
+    """An `@asynccontextmanager` over the app (`async def setup(app: FastAPI)`): a lifespan,
+    also when another module hands it to `FastAPI(lifespan=...)` or composes several."""
+    if not any(model.qualified_names(d.decorator) & _CONTEXT_MANAGERS for d in func.decorators):
+        return False
+    first = next(iter(named_parameters(func)), None)
+    annotation = first.annotation if first is not None else None
+    return annotation is not None and bool(
+        model.qualified_names(annotation.annotation) & APPLICATIONS
+    )
 
 
 def _takes_injected(model: SemanticModel, func: cst.FunctionDef) -> bool:

@@ -15,6 +15,7 @@ import libcst as cst
 
 from asynclint.positions import enclosing_scope
 from asynclint.semantic.scopes import Binding, BindingKind
+from asynclint.semantic.startup import startup_facts
 from asynclint.semantic.summary import (
     NO_ANSWER,
     Answer,
@@ -25,6 +26,7 @@ from asynclint.semantic.summary import (
     answers,
     may_be_project,
 )
+from asynclint.semantic.tables import APPLICATIONS
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -79,7 +81,6 @@ def summarize(
 
 #: Node types the summary reads besides those the rules ask for.
 SUMMARY_NODES = (cst.Name,)
-_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
 #: Calls that import modules by name: plugin registries, autodiscovery.
 _LOADERS = frozenset(
     {
@@ -95,9 +96,9 @@ _LOADERS = frozenset(
 
 
 def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
-    """What tells whether the module's code can run: what it imports and reads, which of its
-    definitions are registered by decorators or scheduled on a timer, and whether it starts
-    an app or a script."""
+    """What tells whether the module's code can run, and when: what it imports and reads,
+    which of its definitions are registered by decorators or scheduled on a timer, what its
+    startup code calls, and whether it starts an app or a script."""
     summary.imports = model.imported_modules
     jobs: set[str] = set()
     for call in model.nodes(cst.Call):  # type: ignore[attr-defined]
@@ -106,9 +107,10 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
         if any(_scheduler_method(q, "add_job") for q in called):
             jobs |= _scheduled(model, call)  # type: ignore[arg-type]
     summary.names = frozenset(node.value for node in model.nodes(cst.Name))  # type: ignore[attr-defined]
-    decorated, plain = set(), set()
+    decorated, plain, classes = set(), set(), set()
     for statement in model.module.body:
         if isinstance(statement, cst.ClassDef):
+            classes.add(statement.name.value)
             if not statement.bases and not statement.keywords:
                 plain.add(statement.name.value)
             if statement.decorators:
@@ -125,13 +127,15 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
                 if any(_timer(model, d.decorator) for d in member.decorators):
                     jobs.add(f"{model.module_name}.{owner}{member.name.value}")
     summary.decorated, summary.plain_classes = frozenset(decorated), frozenset(plain)
+    summary.classes = frozenset(classes)
     summary.jobs = frozenset(jobs)
+    summary.startup_calls, summary.startup_only = startup_facts(model)
     from asynclint.semantic import origins
 
     for bindings in model.module_scope.bindings.values():
         binding = bindings[0]
         if len(bindings) == 1 and binding.kind is BindingKind.ASSIGN:
-            summary.app = summary.app or bool(origins.binding_types(model, binding) & _APPS)
+            summary.app = summary.app or bool(origins.binding_types(model, binding) & APPLICATIONS)
     summary.entry = summary.entry or summary.app
 
 

@@ -21,6 +21,10 @@ REACHABLE_ONLY = ("ASL2", "ASL3", "ASL4", "ASL5")
 #: The rules whose findings are dropped in functions scheduled on a timer (their cost is
 #: paid off every request path).
 OFF_REQUEST = ("ASL301", "ASL302")
+#: The rules whose findings are dropped in functions only startup code calls (a client
+#: built, a task started, a query run once while the app starts); in the hooks themselves the
+#: rules know it from the file.
+AT_STARTUP = ("ASL201", "ASL202", "ASL301", "ASL302", "ASL503")
 #: Modules named like this are started from outside (uvicorn, celery, scripts, pytest).
 ENTRY_STEMS = frozenset(
     {
@@ -62,6 +66,7 @@ class Reach:
         self.jobs = frozenset().union(*(summary.jobs for summary in self.summaries.values()))
         self.running = self._running() if self.judge_modules else set()
         self.unused = self._unused_classes()
+        self.startup = self._startup()
         del self.summaries, self.by_suffix
 
     def _unused_classes(self) -> dict[str, frozenset[str]]:
@@ -76,6 +81,62 @@ class Reach:
         for summary in self.summaries.values():
             named |= wanted & summary.names
         return {module: frozenset(classes - named) for module, classes in plain.items()}
+
+    def _startup(self) -> frozenset[tuple[str, str]]:
+        """(module, function) pairs that only startup code calls: what the hooks call, and
+        what those call in turn, as long as no other code of the project names them."""
+        waiting = [
+            (key, module)
+            for module, summary in self.summaries.items()
+            for key in summary.startup_calls.get("", ())
+        ]
+        found: set[tuple[str, str]] = set()
+        while waiting:
+            key, near = waiting.pop()
+            target = self._resolve(key, near)
+            if target is None or target in found or not self._only_at_startup(*target):
+                continue
+            found.add(target)
+            module, function = target
+            waiting.extend(
+                (k, module) for k in self.summaries[module].startup_calls.get(function, ())
+            )
+        return frozenset(found)
+
+    def _only_at_startup(self, module: str, function: str) -> bool:
+        """`function` is a function (`f`) or method (`C.m`) of `module`, and every module
+        that names `f` (or `C`) only calls it (or only calls `C`'s methods) from startup code:
+        a class built there may be kept, and its methods called by anything."""
+        parts = function.split(".")
+        if len(parts) > 2 or (len(parts) == 1 and function in self.summaries[module].classes):
+            return False
+        name, use = parts[0], parts[0] if len(parts) == 1 else f"{parts[0]}."
+        return all(use in s.startup_only for s in self.summaries.values() if name in s.names)
+
+    def _resolve(self, key: str, near: str) -> tuple[str, str] | None:
+        """The module and function `key` names as module `near` calls it
+        (`app.services.Scheduler.start` -> (`app.services.scheduler`, `Scheduler.start`)),
+        following re-exports."""
+        for _ in range(6):  # a few hops at most
+            parts = key.split(".")
+            for end in range(len(parts) - 1, 0, -1):
+                module = self._pick(".".join(parts[:end]), near)
+                if module is not None:
+                    break
+            else:
+                return None
+            rest = parts[end:]
+            target = self.summaries[module].reexports.get(rest[0])
+            if target is None:
+                return module, ".".join(rest)
+            key, near = ".".join([target, *rest[1:]]), module
+        return None
+
+    def _pick(self, name: str, near: str) -> str | None:
+        """The module an import of `name` in module `near` means: the only one of that name
+        (or dotted suffix), else the nearest among those of `near`'s top package."""
+        meant = _meant(self.by_suffix.get(name, []), near)
+        return meant[0] if len(meant) == 1 else None
 
     def _starts(self, module: str) -> bool:
         """The module is run from outside the project: an app, a script, a worker, a module
@@ -101,11 +162,7 @@ class Reach:
                 found = self.by_suffix.get(name)
                 if not found or all(module in running for module in found):
                     continue  # most names: nothing new whichever module they mean
-                # The nearest is among those in the importer's top package, if any are.
-                top = importer.partition(".")[0]
-                group = [m for m in found if m.partition(".")[0] == top] or found
-                best = nearest(group, importer)
-                for module in group if best is None else (group[best],):
+                for module in _meant(found, importer):
                     if module not in running:
                         running.add(module)
                         waiting.append(module)
@@ -135,6 +192,8 @@ class Reach:
             and self.running & both == other.running & both
             and {m: c for m, c in self.unused.items() if m in both}
             == {m: c for m, c in other.unused.items() if m in both}
+            and {p for p in self.startup if p[0] in both}
+            == {p for p in other.startup if p[0] in both}
         )
 
     def scheduled(self, module: str, scope: str) -> bool:
@@ -148,13 +207,30 @@ class Reach:
             for suffix in module_suffixes(f"{module}.{'.'.join(parts[:end])}")
         )
 
+    def at_startup(self, module: str, scope: str) -> bool:
+        """Code in `scope` of `module` is (in) a function only startup code calls."""
+        if not self.startup:
+            return False
+        parts = scope.split(".")
+        return any((module, ".".join(parts[:end])) in self.startup for end in (1, 2))
+
     def keep(self, module: str, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         return [
             d
             for d in diagnostics
             if (not d.code.startswith(REACHABLE_ONLY) or self.can_run(module, d.scope))
             and not (d.code in OFF_REQUEST and self.scheduled(module, d.scope))
+            and not (d.code in AT_STARTUP and self.at_startup(module, d.scope))
         ]
+
+
+def _meant(found: list[str], importer: str) -> list[str]:
+    """Which of `found` (the modules an import names) module `importer` means: the nearest
+    among those in its top package (if any are), else all of them."""
+    top = importer.partition(".")[0]
+    group = [m for m in found if m.partition(".")[0] == top] or found
+    best = nearest(group, importer)
+    return group if best is None else [group[best]]
 
 
 def _prefixes(name: str) -> Iterator[str]:
@@ -176,8 +252,11 @@ def reach_facts(summary: ModuleSummary | None) -> tuple[object, ...]:
         summary.entry,
         summary.app,
         summary.loads_modules,
+        sorted(summary.classes),
         sorted(summary.plain_classes),
         sorted(summary.decorated),
         sorted(summary.names),
         sorted(summary.jobs),
+        sorted((caller, sorted(keys)) for caller, keys in summary.startup_calls.items()),
+        sorted(summary.startup_only),
     )

@@ -66,7 +66,9 @@ class ModuleSummary:
     #: Its module-level functions and classes, and their methods (`C.m`), that carry
     #: decorators (registered somewhere).
     decorated: frozenset[str] = frozenset()
-    #: Its module-level classes with no base class: only the project calls their methods.
+    #: Its module-level classes.
+    classes: frozenset[str] = frozenset()
+    #: Those with no base class: only the project calls their methods.
     plain_classes: frozenset[str] = frozenset()
     #: It starts something itself: builds the app, or runs under `__main__`.
     entry: bool = False
@@ -77,6 +79,12 @@ class ModuleSummary:
     #: The functions it registers as scheduled jobs (`scheduler.add_job(nightly, "cron")`),
     #: by qualified name: they run on a timer, off every request path.
     jobs: frozenset[str] = frozenset()
+    #: What its startup code calls: "" -> its lifespan and startup hooks' callees (qualified),
+    #: "f" -> those of its function `f` that only startup code calls.
+    startup_calls: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: The names its code uses only in startup code, and only as callees: `f` (`f(...)`) or
+    #: `C.` (`C.start()`, never `C(...)`).
+    startup_only: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(

@@ -137,6 +137,8 @@ FIRST_ARG_WRAPPERS = frozenset(
 )
 
 APP_TYPES = frozenset({"fastapi.FastAPI", "fastapi.APIRouter"})
+#: What runs a whole service: what a `lifespan` is handed.
+APPLICATIONS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
 # What a handler receives for the request itself: its data, and a `state` that lives one request.
 #: An uploaded file, as FastAPI hands it to a route (`file: UploadFile`, `= File()`).
 UPLOAD_TYPES = frozenset(
