@@ -552,3 +552,38 @@ def test_a_task_of_an_imported_coroutine_that_never_suspends(tmp_path: Path) -> 
         "import asyncio\n\n\nasync def send_welcome(address):\n    await asyncio.sleep(1)\n"
     )
     assert found() == [12]
+
+
+def test_what_only_startup_calls_is_off_the_request_path(tmp_path: Path) -> None:
+    """A task started in a function only the lifespan calls (in another module, through a
+    package's re-export) is not reported; once a route calls it too, it is, from the cache as
+    well (the worker's file did not change, what the project tells of it did)."""
+    root = tmp_path / "shop"
+    (root / "app" / "services").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "services" / "__init__.py").write_text(
+        "from app.services.worker import start_worker\n"
+    )
+    (root / "app" / "services" / "worker.py").write_text(
+        "import asyncio\n\n\nasync def consume():\n    await asyncio.sleep(1)\n\n\n"
+        "async def start_worker():\n    asyncio.create_task(consume())\n"
+    )
+    main = (
+        "from contextlib import asynccontextmanager\n\nfrom fastapi import FastAPI\n\n"
+        "from app.services import start_worker\n\n\n@asynccontextmanager\n"
+        "async def lifespan(app: FastAPI):\n    await start_worker()\n    yield\n\n\n"
+        "app = FastAPI(lifespan=lifespan)\n"
+    )
+    (root / "app" / "main.py").write_text(main)
+    cache, config = tmp_path / "cache", Config(root=root, select=("ASL503",))
+
+    def found() -> list[tuple[str, int]]:
+        cached = _findings(check_paths([root], config, cache_dir=cache))
+        assert cached == _findings(check_paths([root], config))
+        return [(Path(name).name, row) for name, row, _, _ in cached]
+
+    assert found() == []
+    (root / "app" / "main.py").write_text(
+        main + "\n\n@app.post('/restart')\nasync def restart():\n    await start_worker()\n"
+    )
+    assert found() == [("worker.py", 9)]
