@@ -1,9 +1,11 @@
 """Where the items a loop goes through come from: what the client sent, an uploaded file,
-or the server's own data (rows a query returned, a relation of an injected object).
+one stored document, or the server's own data (rows a query returned, a relation of an
+injected object).
 
 ASL301 leaves a loop over the client's values to preview: a list in a request body is as long
-as the client made it, mostly a handful of ids. The rows of an uploaded file are as many as
-the file holds, whatever the route.
+as the client made it, mostly a handful of ids. So is a list kept in one stored document (a
+JSON column: `job.meta_data["crew"]`): it holds what one such request wrote. The rows of an
+uploaded file are as many as the file holds, whatever the route.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ _DEPTH = 6
 class Origin(enum.Enum):
     CLIENT = "client"
     UPLOAD = "upload"
+    DOCUMENT = "document"
     SERVER = "server"
 
 
@@ -68,6 +71,12 @@ class RequestData:
         self, node: cst.CSTNode, function: cst.FunctionDef, depth: int, seen: frozenset[str]
     ) -> Origin:
         """`seen`: the names being followed, so `ids = sorted(ids)` reads the parameter."""
+        origin = self._followed(node, function, depth, seen)
+        return Origin.DOCUMENT if origin is Origin.SERVER and _document(node) else origin
+
+    def _followed(
+        self, node: cst.CSTNode, function: cst.FunctionDef, depth: int, seen: frozenset[str]
+    ) -> Origin:
         node, part = self._same_value(node)
         if isinstance(node, cst.Call):
             return self._call(node, function, depth, seen)
@@ -189,8 +198,26 @@ class RequestData:
 
 
 def _merge(origins: set[Origin]) -> Origin:
-    """An upload among the parts makes the whole an upload's; the client's values only (at
-    least one) make it the client's; anything else, the server's."""
+    """An upload among the parts makes the whole an upload's; parts of one origin (at least
+    one) make it theirs; anything else, the server's."""
     if Origin.UPLOAD in origins:
         return Origin.UPLOAD
-    return Origin.CLIENT if origins == {Origin.CLIENT} else Origin.SERVER
+    return next(iter(origins)) if len(origins) == 1 else Origin.SERVER
+
+
+def _document(node: cst.CSTNode) -> bool:
+    """`job.meta_data["crew"]`, `order.details.get("lines", [])`: an entry of a mapping an
+    object holds (a JSON column), not a relation (`job.crew`) or a query's rows."""
+    while isinstance(node, (cst.BooleanOperation, cst.Await)):
+        node = node.left if isinstance(node, cst.BooleanOperation) else node.expression
+    if isinstance(node, cst.Subscript):
+        holder: cst.BaseExpression = node.value
+    elif (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "get"
+    ):
+        holder = node.func.value
+    else:
+        return False
+    return isinstance(holder, cst.Attribute)

@@ -49,9 +49,10 @@ class NPlusOneQuery(Rule):
     query returned, also one keyed by a client's id; the relations of an injected user);
     and in any route, over the rows of an uploaded file (an import). With `preview = true`
     (or `--preview`) it also reports loops in a route that writes (mostly over the few lines
-    of one document), in the helpers routes call, and over what the client sent (`for uid in
-    body.user_ids`, `await request.json()`): readers of real services judged about half of
-    those worth a change.
+    of one document), in the helpers routes call, over what the client sent (`for uid in
+    body.user_ids`, `await request.json()`) and over a list kept in one stored document (a
+    JSON column: `job.meta_data["crew"]`, which one such request wrote): readers of real
+    services judged about half of those worth a change.
 
     A loop over a few fixed steps (`range(7)`, `rows[:10]`: at most 12) or over values the code
     was written with (a literal, a constant table's entry) is not reported, nor are queries no
