@@ -587,3 +587,24 @@ def test_what_only_startup_calls_is_off_the_request_path(tmp_path: Path) -> None
         main + "\n\n@app.post('/restart')\nasync def restart():\n    await start_worker()\n"
     )
     assert found() == [("worker.py", 9)]
+
+
+def test_helpers_re_exported_with_a_star_import(tmp_path: Path) -> None:
+    """`from .rates import *` in a package's `__init__`: a route importing the helper from
+    the package still sees what it blocks on, from the cache too, until the helper changes."""
+    root = tmp_path / "shop"
+    (root / "app" / "services").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "services" / "__init__.py").write_text("from .rates import *\n")
+    (root / "app" / "services" / "rates.py").write_text(SERVICES)
+    (root / "app" / "routes.py").write_text(ROUTES)
+    cache, config = tmp_path / "cache", Config(root=root, select=("ASL106",))
+
+    def found() -> list[tuple[str, int]]:
+        cached = _findings(check_paths([root], config, cache_dir=cache))
+        assert cached == _findings(check_paths([root], config))
+        return [(Path(name).name, row) for name, row, _, _ in cached]
+
+    assert found() == [("routes.py", 10)]
+    (root / "app" / "services" / "rates.py").write_text(SERVICES_ASYNC_SAFE)
+    assert found() == []

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.positions import enclosing_scope
+from asynclint.semantic.imports import resolve_relative
 from asynclint.semantic.scopes import Binding, BindingKind
 from asynclint.semantic.startup import startup_facts
 from asynclint.semantic.summary import (
@@ -27,6 +28,7 @@ from asynclint.semantic.summary import (
     may_be_project,
 )
 from asynclint.semantic.tables import APPLICATIONS
+from asynclint.semantic.walker import dotted_name
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -107,8 +109,10 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
         if any(_scheduler_method(q, "add_job") for q in called):
             jobs |= _scheduled(model, call)  # type: ignore[arg-type]
     summary.names = frozenset(node.value for node in model.nodes(cst.Name))  # type: ignore[attr-defined]
-    decorated, plain, classes = set(), set(), set()
+    decorated, plain, classes, functions = set(), set(), set(), set()
     for statement in model.module.body:
+        if isinstance(statement, cst.FunctionDef):
+            functions.add(statement.name.value)
         if isinstance(statement, cst.ClassDef):
             classes.add(statement.name.value)
             if not statement.bases and not statement.keywords:
@@ -127,7 +131,8 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
                 if any(_timer(model, d.decorator) for d in member.decorators):
                     jobs.add(f"{model.module_name}.{owner}{member.name.value}")
     summary.decorated, summary.plain_classes = frozenset(decorated), frozenset(plain)
-    summary.classes = frozenset(classes)
+    summary.classes, summary.functions_defined = frozenset(classes), frozenset(functions)
+    summary.stars = _star_imports(model)
     summary.jobs = frozenset(jobs)
     summary.startup_calls, summary.startup_only = startup_facts(model)
     from asynclint.semantic import origins
@@ -180,6 +185,24 @@ def _callable_names(model: SemanticModel, node: cst.BaseExpression) -> frozenset
         owner = enclosing_scope(node, model.parent_of).split(".")[0]
         return frozenset({f"{model.module_name}.{owner}.{node.attr.value}"})
     return frozenset()
+
+
+def _star_imports(model: SemanticModel) -> tuple[str, ...]:
+    """The modules `from x import *` lines at module level import everything from."""
+    found = []
+    for statement in model.module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for line in statement.body:
+            if isinstance(line, cst.ImportFrom) and isinstance(line.names, cst.ImportStar):
+                base = dotted_name(line.module) if line.module is not None else ""
+                if line.relative:
+                    base = resolve_relative(
+                        model.module_name, len(line.relative), base or "", model.is_package
+                    )
+                if base:
+                    found.append(base)
+    return tuple(found)
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:

@@ -113,11 +113,11 @@ class Reach:
         name, use = parts[0], parts[0] if len(parts) == 1 else f"{parts[0]}."
         return all(use in s.startup_only for s in self.summaries.values() if name in s.names)
 
-    def _resolve(self, key: str, near: str) -> tuple[str, str] | None:
+    def _resolve(self, key: str, near: str, hops: int = 6) -> tuple[str, str] | None:
         """The module and function `key` names as module `near` calls it
         (`app.services.Scheduler.start` -> (`app.services.scheduler`, `Scheduler.start`)),
-        following re-exports."""
-        for _ in range(6):  # a few hops at most
+        following re-exports, also those of `from .scheduler import *`."""
+        for _ in range(hops):  # a few hops at most
             parts = key.split(".")
             for end in range(len(parts) - 1, 0, -1):
                 module = self._pick(".".join(parts[:end]), near)
@@ -125,8 +125,15 @@ class Reach:
                     break
             else:
                 return None
-            rest = parts[end:]
-            target = self.summaries[module].reexports.get(rest[0])
+            rest, summary = parts[end:], self.summaries[module]
+            target = summary.reexports.get(rest[0])
+            if target is None and summary.stars and not summary.defines(rest[0]):
+                for star in summary.stars:
+                    found = self._resolve(".".join([star, *rest]), module, hops - 1)
+                    if found is not None and self.summaries[found[0]].defines(
+                        found[1].partition(".")[0]
+                    ):
+                        return found
             if target is None:
                 return module, ".".join(rest)
             key, near = ".".join([target, *rest[1:]]), module
@@ -253,6 +260,9 @@ def reach_facts(summary: ModuleSummary | None) -> tuple[object, ...]:
         summary.app,
         summary.loads_modules,
         sorted(summary.classes),
+        sorted(summary.functions_defined),
+        summary.stars,
+        sorted(summary.reexports.items()),
         sorted(summary.plain_classes),
         sorted(summary.decorated),
         sorted(summary.names),

@@ -54,6 +54,9 @@ class ModuleSummary:
     param_types: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Name -> the qualified name it was imported from (`from .session import get_db`).
     reexports: dict[str, str] = field(default_factory=dict)
+    #: The modules it imports everything from (`from .scheduler_service import *`): a name
+    #: it neither defines nor imports by name may be theirs.
+    stars: tuple[str, ...] = ()
     #: "f" / "C.m" -> what the function does: a sync one that may block (ASL106), an async
     #: one that never suspends (ASL503).
     functions: dict[str, FunctionFacts] = field(default_factory=dict)
@@ -66,7 +69,8 @@ class ModuleSummary:
     #: Its module-level functions and classes, and their methods (`C.m`), that carry
     #: decorators (registered somewhere).
     decorated: frozenset[str] = frozenset()
-    #: Its module-level classes.
+    #: Its module-level functions and classes.
+    functions_defined: frozenset[str] = frozenset()
     classes: frozenset[str] = frozenset()
     #: Those with no base class: only the project calls their methods.
     plain_classes: frozenset[str] = frozenset()
@@ -88,7 +92,23 @@ class ModuleSummary:
 
     def __bool__(self) -> bool:
         return bool(
-            self.values or self.results or self.param_types or self.reexports or self.functions
+            self.values
+            or self.results
+            or self.param_types
+            or self.reexports
+            or self.functions
+            or self.stars
+        )
+
+    def defines(self, name: str) -> bool:
+        """`name` is bound here, not (as far as the summary tells) left to a star import."""
+        return (
+            name in self.functions_defined
+            or name in self.classes
+            or name in self.values
+            or name in self.results
+            or name in self.param_types
+            or name in self.reexports
         )
 
 
@@ -190,13 +210,18 @@ class ProjectIndex:
             self._visiting.add(told.module)
         return told.summary
 
-    def _lookup(self, qname: str, near: str) -> tuple[ModuleSummary, str] | None:
-        for _ in range(6):  # follow re-exports, a few hops at most
+    def _lookup(self, qname: str, near: str, hops: int = 6) -> tuple[ModuleSummary, str] | None:
+        for _ in range(hops):  # follow re-exports, a few hops at most
             module, _, name = qname.rpartition(".")
             summary = self._module(module, near)
             if summary is None:
                 return None
             target = summary.reexports.get(name)
+            if target is None and summary.stars and not summary.defines(name):
+                for star in summary.stars:  # `from .service import *`
+                    found = self._lookup(f"{star}.{name}", summary.module, hops - 1)
+                    if found is not None and found[0].defines(found[1]):
+                        return found
             if target is None:
                 return summary, name
             qname, near = target, summary.module
