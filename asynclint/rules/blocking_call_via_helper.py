@@ -10,7 +10,8 @@ class BlockingCallViaHelper(Rule):
     Checks for calls made on the event loop to a sync project function (in this module or
     another, methods included) that makes a blocking call itself or through other sync
     helpers: anything ASL101-105 or ASL107 would flag. The message names the chain down to the
-    blocking call and where it is.
+    blocking call and where it is. A chain ends at a function without parameters whose result
+    is cached (`@lru_cache def get_settings()`): its body runs once per process.
 
     ## Why is this bad?
     Moving `db.query(...)` or `requests.get(...)` into `crud.py` or `services.py` does not make

@@ -16,7 +16,7 @@ import libcst as cst
 
 from asynclint.semantic.scopes import BindingKind, ScopeKind
 from asynclint.semantic.summary import FunctionFacts
-from asynclint.semantic.walker import dotted_name, never_suspends
+from asynclint.semantic.walker import dotted_name, named_parameters, never_suspends
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -53,7 +53,7 @@ class LocalFacts:
         self.nodes: dict[str, cst.CSTNode] = {}
         for scope in model.function_scopes():
             key = _local_key(scope)
-            if key is not None:
+            if key is not None and not _runs_once(model, scope.node):
                 self.keys[id(scope)] = key
                 self.is_async[key] = scope.is_async
                 self.nodes[key] = scope.node
@@ -113,6 +113,27 @@ class LocalFacts:
 
     def blocking_nodes(self) -> list[cst.Call]:
         return [call for calls in self.blocking.values() for _, call in calls]
+
+
+#: Decorators that keep a function's result: its body runs once per distinct arguments.
+_CACHES = frozenset({"functools.lru_cache", "functools.cache"})
+
+
+def _runs_once(model: SemanticModel, node: cst.CSTNode) -> bool:
+    """A function without parameters whose result is cached (`@lru_cache def
+    get_settings()`): its body runs once per process, so what it blocks on is no helper's
+    cost per request."""
+    if not isinstance(node, cst.FunctionDef) or named_parameters(node):
+        return False
+    if isinstance(node.params.star_arg, cst.Param) or node.params.star_kwarg is not None:
+        return False
+    return any(
+        model.qualified_names(
+            d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+        )
+        & _CACHES
+        for d in node.decorators
+    )
 
 
 def callee_key(model: SemanticModel, call: cst.Call) -> str | None:
