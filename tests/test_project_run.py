@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ from asynclint.api import check_paths
 from asynclint.cache import KEEP_PACKS
 from asynclint.cli import main
 from asynclint.config import Config
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 ROUTES = """\
 from fastapi import APIRouter
@@ -608,3 +611,28 @@ def test_helpers_re_exported_with_a_star_import(tmp_path: Path) -> None:
     assert found() == [("routes.py", 10)]
     (root / "app" / "services" / "rates.py").write_text(SERVICES_ASYNC_SAFE)
     assert found() == []
+
+
+def test_a_route_an_earlier_one_answers_first(tmp_path: Path) -> None:
+    """Two routers serve `GET /user/library`: Starlette runs the one mounted first, so only
+    its N+1 is reported; mounting them the other way round swaps them, from the cache too
+    (the routers' files did not change, the app's order did)."""
+    root = tmp_path / "shop"
+    shutil.copytree(FIXTURES / "project_shadowed_routes", root)
+    cache, config = tmp_path / "cache", Config(root=root, select=("ASL301",))
+
+    def found() -> set[tuple[str, int]]:
+        cached = _findings(check_paths([root], config, cache_dir=cache))
+        assert cached == _findings(check_paths([root], config))
+        return {(Path(name).name, row) for name, row, _, _ in cached}
+
+    first = found()
+    assert ("user.py", 14) in first and ("user_library.py", 15) not in first
+    main = root / "app" / "main.py"
+    user, library = (
+        'app.include_router(user.router, prefix="/user")\n',
+        "app.include_router(user_library.router)\n",
+    )
+    main.write_text(main.read_text().replace(user + library, library + user))
+    swapped = found()
+    assert ("user.py", 14) not in swapped and ("user_library.py", 15) in swapped

@@ -72,7 +72,41 @@ class RequestData:
     ) -> Origin:
         """`seen`: the names being followed, so `ids = sorted(ids)` reads the parameter."""
         origin = self._followed(node, function, depth, seen)
-        return Origin.DOCUMENT if origin is Origin.SERVER and _document(node) else origin
+        return Origin.DOCUMENT if origin is Origin.SERVER and self._document(node) else origin
+
+    def _document(self, node: cst.CSTNode) -> bool:
+        """`job.meta_data["crew"]`, `order.details.get("lines", [])`: the entry an object
+        holds under a key (a JSON column), not a relation (`job.crew`, `team.members[1:]`)
+        or a query's rows; also counted one by one (`enumerate(...)`, `.items()`)."""
+        while True:
+            if isinstance(node, cst.BooleanOperation):
+                node = node.left
+            elif isinstance(node, cst.Await):
+                node = node.expression
+            elif isinstance(node, cst.Call) and node.args and self._one_argument(node):
+                node = node.args[0].value
+            elif (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in _PART_METHODS - {"get"}
+            ):
+                node = node.func.value
+            else:
+                break
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+            index = node.slice[0].slice
+            key = index.value if isinstance(index, cst.Index) else None
+            holder: cst.BaseExpression = node.value
+        elif (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "get"
+            and node.args
+        ):
+            key, holder = node.args[0].value, node.func.value
+        else:
+            return False
+        return isinstance(holder, cst.Attribute) and isinstance(key, cst.SimpleString)
 
     def _followed(
         self, node: cst.CSTNode, function: cst.FunctionDef, depth: int, seen: frozenset[str]
@@ -198,26 +232,10 @@ class RequestData:
 
 
 def _merge(origins: set[Origin]) -> Origin:
-    """An upload among the parts makes the whole an upload's; parts of one origin (at least
-    one) make it theirs; anything else, the server's."""
+    """An upload among the parts makes the whole an upload's; the client's values and
+    stored documents' entries only (at least one), theirs; anything else, the server's."""
     if Origin.UPLOAD in origins:
         return Origin.UPLOAD
-    return next(iter(origins)) if len(origins) == 1 else Origin.SERVER
-
-
-def _document(node: cst.CSTNode) -> bool:
-    """`job.meta_data["crew"]`, `order.details.get("lines", [])`: an entry of a mapping an
-    object holds (a JSON column), not a relation (`job.crew`) or a query's rows."""
-    while isinstance(node, (cst.BooleanOperation, cst.Await)):
-        node = node.left if isinstance(node, cst.BooleanOperation) else node.expression
-    if isinstance(node, cst.Subscript):
-        holder: cst.BaseExpression = node.value
-    elif (
-        isinstance(node, cst.Call)
-        and isinstance(node.func, cst.Attribute)
-        and node.func.attr.value == "get"
-    ):
-        holder = node.func.value
-    else:
-        return False
-    return isinstance(holder, cst.Attribute)
+    if origins and origins <= {Origin.CLIENT, Origin.DOCUMENT}:  # a few items either way
+        return Origin.CLIENT if Origin.CLIENT in origins else Origin.DOCUMENT
+    return Origin.SERVER

@@ -5,7 +5,7 @@ import libcst as cst
 from asynclint.fix import Applicability, Fix
 from asynclint.rule import FixAvailability, Rule
 from asynclint.rules._fixes import module_name_at, spelled_names
-from asynclint.semantic.walker import body_nodes, never_suspends
+from asynclint.semantic.walker import before_yield, body_nodes, never_suspends
 
 REGISTRY = "_background_tasks"
 _TASK_NAMES = ("task", "_task", "background_task", "_background_task")
@@ -34,9 +34,13 @@ class DanglingTask(Rule):
     A task of an `async def` that never suspends (no `await`, `async for` or `async with`),
     in the same file or imported from another module of the project, is not reported: it
     finishes in its first step, and until then the event loop holds it. Nor is a task
-    started while the app starts: in a lifespan or startup hook, or in a function that only
-    they call (in any module of the project, and no other code names): that is the app's own
-    long-lived worker, started once, not work dropped on every request.
+    started while the app starts: in a startup hook or a lifespan before its `yield`, or in
+    a function only they call and no other code names (one module away from the hook, or
+    through its own module's helpers): the app's own long-lived worker, started once, not
+    work dropped on every request. That is a choice: such a worker is still better kept
+    (to cancel it at shutdown and see it fail), but readers of real services did not count
+    it as a pitfall. A task dropped at shutdown (a shutdown hook, a lifespan after its
+    `yield`) is reported: it is the likeliest to be lost.
 
     ## Why is this bad?
     The event loop keeps only a weak reference to a task. A task nobody holds can be
@@ -115,8 +119,15 @@ class DanglingTask(Rule):
             )
 
     def _at_startup(self, call: cst.Call) -> bool:
+        """In a startup hook, or a lifespan before its `yield` (after it, at shutdown, a
+        dropped task is the likeliest to be lost)."""
         scope = self.semantic.scope_of(call)
-        return scope is not None and self.semantic.fastapi.runs_once(scope.function.node)
+        function = scope.function.node if scope is not None else None
+        return (
+            isinstance(function, cst.FunctionDef)
+            and self.semantic.fastapi.starts(function)
+            and id(call) in before_yield(function)
+        )
 
     def _finishes_at_once(self, spawn: cst.Call) -> bool:
         """The task runs a coroutine that never suspends (no `await`, `async for` or `async

@@ -64,7 +64,8 @@ class NPlusOneQuery(Rule):
     As for every ASL2xx-ASL5xx rule, code nothing in the project can run is left alone, in a
     project that builds an app and whose modules import each other: a module that starts
     nothing (no app, no `__main__` block) and that no running module imports (a router nobody
-    mounts, and the services only it uses), and a class without base classes no code names.
+    mounts, and the services only it uses), a class without base classes no code names, and a
+    route an earlier route of the app with the same path and methods always answers first.
 
     ## Why is this bad?
     One query per item costs one network round trip per item: a page of 100 orders that loads

@@ -16,7 +16,7 @@ from asynclint.semantic.tables import (
     LOOP_RUNNER_METHODS,
     LOOP_RUNNERS,
 )
-from asynclint.semantic.walker import named_parameters
+from asynclint.semantic.walker import body_nodes, named_parameters
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -83,8 +83,10 @@ class FastAPIModel:
 
     @property
     def is_script(self) -> bool:
-        """A module that starts its own event loop and serves nothing: a CLI or a job."""
-        return self.runs_own_loop and not self.has_app and not self.roles
+        """A module that starts its own event loop and serves nothing: a CLI or a job (it may
+        define a lifespan, for an app another module builds)."""
+        serves = any(role is not Role.LIFESPAN for role in self.roles.values())
+        return self.runs_own_loop and not self.has_app and not serves
 
     def role(self, func: cst.FunctionDef) -> Role | None:
         return self.roles.get(id(func))
@@ -103,6 +105,11 @@ class FastAPIModel:
         """`func` is a lifespan or startup hook: it runs once, not per request."""
         role = self.roles.get(id(func))
         return role is not None and not role.per_request
+
+    def starts(self, func: cst.CSTNode | None) -> bool:
+        """`func` is a lifespan or a startup hook (not a shutdown hook): the app runs it while
+        it starts (a lifespan up to its `yield`)."""
+        return self.roles.get(id(func)) in (Role.LIFESPAN, Role.STARTUP)
 
     def _mark(self, target: cst.CSTNode | None, role: Role) -> None:
         func = self.model.local_function(target) if target is not None else None
@@ -128,7 +135,7 @@ class FastAPIModel:
         role, methods = None, frozenset[str]()
         if method in ROUTE_METHODS:
             role = Role.ROUTE
-            methods = _methods(decorator, method)
+            methods = route_methods(decorator, method)
         elif method == "middleware":
             role = Role.MIDDLEWARE
         elif method == "exception_handler":
@@ -182,18 +189,18 @@ class FastAPIModel:
         if qnames & LOOP_RUNNERS or method in LOOP_RUNNER_METHODS:
             self.runs_own_loop |= self._is_entry_point(call)
         elif method in ROUTE_REGISTRATIONS and self.is_app(call.func.value):
-            endpoint = _argument(call, ROUTE_REGISTRATIONS[method], "endpoint")
+            endpoint = call_argument(call, ROUTE_REGISTRATIONS[method], "endpoint")
             self._mark(endpoint, Role.ROUTE)
             func = self.model.local_function(endpoint) if endpoint is not None else None
             if func is not None:  # with its decorators' and other registrations' methods
-                self.methods[id(func)] = self.methods.get(id(func), frozenset()) | _methods(
+                self.methods[id(func)] = self.methods.get(id(func), frozenset()) | route_methods(
                     call, method
                 )
         elif method == "add_exception_handler" and self.is_app(call.func.value):
-            self._mark(_argument(call, 1, "handler"), Role.EXCEPTION_HANDLER)
+            self._mark(call_argument(call, 1, "handler"), Role.EXCEPTION_HANDLER)
         elif method == "add_event_handler" and self.is_app(call.func.value):
             role = Role.SHUTDOWN if _first_string(call) == "shutdown" else Role.STARTUP
-            self._mark(_argument(call, 1, "func"), role)
+            self._mark(call_argument(call, 1, "func"), role)
 
 
 #: What an app's `lifespan` is made with, and the app it is handed.
@@ -201,14 +208,22 @@ _CONTEXT_MANAGERS = frozenset({"contextlib.asynccontextmanager"})
 
 
 def _is_lifespan(model: SemanticModel, func: cst.FunctionDef) -> bool:
-    """An `@asynccontextmanager` over the app (`async def setup(app: FastAPI)`): a lifespan,
-    also when another module hands it to `FastAPI(lifespan=...)` or composes several."""
+    """An `@asynccontextmanager` over the app (`async def setup(app: FastAPI)`) that yields
+    nothing or the lifespan's state (a dict): a lifespan, also when another module hands it
+    to `FastAPI(lifespan=...)` or composes several. One that yields something else (a client)
+    is a context manager requests use."""
     if not any(model.qualified_names(d.decorator) & _CONTEXT_MANAGERS for d in func.decorators):
         return False
     first = next(iter(named_parameters(func)), None)
     annotation = first.annotation if first is not None else None
-    return annotation is not None and bool(
-        model.qualified_names(annotation.annotation) & APPLICATIONS
+    if annotation is None or not model.qualified_names(annotation.annotation) & APPLICATIONS:
+        return False
+    yields = [n for n in body_nodes(func.body) if isinstance(n, cst.Yield)]
+    return bool(yields) and all(
+        y.value is None
+        or isinstance(y.value, cst.Dict)
+        or (isinstance(y.value, cst.Call) and model.resolves_to(y.value.func, "builtins.dict"))
+        for y in yields
     )
 
 
@@ -220,14 +235,14 @@ def _takes_injected(model: SemanticModel, func: cst.FunctionDef) -> bool:
 READ_METHODS = frozenset({"GET", "HEAD", "WEBSOCKET"})
 
 
-def _methods(call: cst.Call, method: str) -> frozenset[str]:
+def route_methods(call: cst.Call, method: str) -> frozenset[str]:
     """The HTTP methods a route registration answers: `@router.post` -> POST; for
     `api_route`/`add_api_route`, its `methods=[...]` (GET without it)."""
     if method in ("websocket", "add_api_websocket_route"):
         return frozenset({"WEBSOCKET"})
     if method not in ("api_route", "add_api_route", "add_route"):
         return frozenset({method.upper()})
-    listed = _argument(call, 2, "methods") if method == "add_route" else None
+    listed = call_argument(call, 2, "methods") if method == "add_route" else None
     listed = listed or next(
         (a.value for a in call.args if a.keyword and a.keyword.value == "methods"), None
     )
@@ -247,11 +262,14 @@ def _decorator_name(decorator: cst.BaseExpression) -> str | None:
     return decorator.value if isinstance(decorator, cst.Name) else None
 
 
-def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+def call_argument(call: cst.Call, position: int | None, keyword: str) -> cst.BaseExpression | None:
+    """The argument passed at `position` (None: keyword only) or as `keyword`."""
     positional = [a for a in call.args if a.keyword is None and not a.star]
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == keyword:
             return arg.value
+    if position is None:
+        return None
     return positional[position].value if len(positional) > position else None
 
 

@@ -15,6 +15,7 @@ import libcst as cst
 
 from asynclint.positions import enclosing_scope
 from asynclint.semantic.imports import resolve_relative
+from asynclint.semantic.routes import route_facts
 from asynclint.semantic.scopes import Binding, BindingKind
 from asynclint.semantic.startup import startup_facts
 from asynclint.semantic.summary import (
@@ -134,7 +135,17 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
     summary.classes, summary.functions_defined = frozenset(classes), frozenset(functions)
     summary.stars = _star_imports(model)
     summary.jobs = frozenset(jobs)
-    summary.startup_calls, summary.startup_only = startup_facts(model)
+    summary.startup_calls, summary.startup_only = startup_facts(model, summary.names)
+    summary.imported_as = frozenset(
+        binding.qname.rpartition(".")[2]
+        for scope in (model.module_scope, *model.function_scopes())
+        for name, bindings in scope.bindings.items()
+        for binding in bindings
+        if binding.kind is BindingKind.IMPORT
+        and binding.qname
+        and binding.qname.rpartition(".")[2] != name
+    )
+    summary.routers, summary.registrations = route_facts(model)
     from asynclint.semantic import origins
 
     for bindings in model.module_scope.bindings.values():

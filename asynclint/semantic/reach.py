@@ -10,6 +10,7 @@ any use of a name anywhere counts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from asynclint.diagnostic import Diagnostic
@@ -25,6 +26,10 @@ OFF_REQUEST = ("ASL301", "ASL302")
 #: built, a task started, a query run once while the app starts); in the hooks themselves the
 #: rules know it from the file.
 AT_STARTUP = ("ASL201", "ASL202", "ASL301", "ASL302", "ASL503")
+#: A route of an app: (methods, path, (module, function), mounted for sure).
+_Route = tuple[tuple[str, ...], str, tuple[str, str], bool]
+#: A path parameter: `{id}`, not `{path:path}` (a converter matches differently).
+_PARAMETER = re.compile(r"\{[^}:]+\}")
 #: Modules named like this are started from outside (uvicorn, celery, scripts, pytest).
 ENTRY_STEMS = frozenset(
     {
@@ -67,6 +72,7 @@ class Reach:
         self.running = self._running() if self.judge_modules else set()
         self.unused = self._unused_classes()
         self.startup = self._startup()
+        self.shadowed = self._shadowed() if self.judge_modules else frozenset()
         del self.summaries, self.by_suffix
 
     def _unused_classes(self) -> dict[str, frozenset[str]]:
@@ -85,33 +91,121 @@ class Reach:
     def _startup(self) -> frozenset[tuple[str, str]]:
         """(module, function) pairs that only startup code calls: what the hooks call, and
         what those call in turn, as long as no other code of the project names them."""
-        waiting = [
-            (key, module)
-            for module, summary in self.summaries.items()
-            for key in summary.startup_calls.get("", ())
-        ]
-        found: set[tuple[str, str]] = set()
-        while waiting:
-            key, near = waiting.pop()
-            target = self._resolve(key, near)
-            if target is None or target in found or not self._only_at_startup(*target):
-                continue
-            found.add(target)
-            module, function = target
-            waiting.extend(
-                (k, module) for k in self.summaries[module].startup_calls.get(function, ())
-            )
-        return frozenset(found)
+        resolved: dict[tuple[str, str], tuple[str, str] | None] = {}
 
-    def _only_at_startup(self, module: str, function: str) -> bool:
-        """`function` is a function (`f`) or method (`C.m`) of `module`, and every module
-        that names `f` (or `C`) only calls it (or only calls `C`'s methods) from startup code:
-        a class built there may be kept, and its methods called by anything."""
+        def targets(module: str, caller: str) -> set[tuple[str, str]]:
+            found = set()
+            for key in self.summaries[module].startup_calls.get(caller, ()):
+                if (key, module) not in resolved:
+                    resolved[key, module] = self._resolve(key, module)
+                target = resolved[key, module]
+                if target is not None and self._callable(*target):
+                    found.add(target)
+            return found
+
+        roots = {t for module in self.summaries for t in targets(module, "")}
+        reachable, waiting = set(roots), list(roots)
+        while waiting:  # everything the hooks may reach, before asking who else names it
+            for target in targets(*waiting.pop()):
+                if target not in reachable:
+                    reachable.add(target)
+                    waiting.append(target)
+        readers = self._readers({_named(function) for _, function in reachable})
+        accepted: set[tuple[str, str]] = set()
+        grown = True
+        while grown:  # a helper's callees count once the helper does
+            grown = False
+            frontier = roots.union(*(targets(*t) for t in accepted))
+            for target in frontier - accepted:
+                if self._only_at_startup(target[1], readers, accepted):
+                    accepted.add(target)
+                    grown = True
+        return frozenset(accepted)
+
+    def _callable(self, module: str, function: str) -> bool:
+        """A function (`f`) or a method (`C.m`) of `module`: not a class (`C(...)` builds
+        one, whose methods anything may call later)."""
         parts = function.split(".")
-        if len(parts) > 2 or (len(parts) == 1 and function in self.summaries[module].classes):
+        return len(parts) == 2 or (
+            len(parts) == 1 and function not in self.summaries[module].classes
+        )
+
+    def _readers(self, names: set[str]) -> dict[str, list[str] | None]:
+        """For each of `names`: the modules that read it, or None when one imports it under
+        another name (its callers cannot be told by name)."""
+        found: dict[str, list[str] | None] = {name: [] for name in names}
+        for module, summary in self.summaries.items():
+            for name in summary.imported_as & names:
+                found[name] = None
+            for name in summary.names & names:
+                modules = found[name]
+                if modules is not None:
+                    modules.append(module)
+        return found
+
+    def _only_at_startup(
+        self,
+        function: str,
+        readers: dict[str, list[str] | None],
+        accepted: set[tuple[str, str]],
+    ) -> bool:
+        """Every module that names `f` (or, for a method `C.m`, its class) only calls it (or
+        only calls `C`'s methods) from startup code: its hooks, or functions already taken
+        as startup code."""
+        name = _named(function)
+        token = name if "." not in function else f"{name}."
+        modules = readers.get(name)
+        if modules is None:
             return False
-        name, use = parts[0], parts[0] if len(parts) == 1 else f"{parts[0]}."
-        return all(use in s.startup_only for s in self.summaries.values() if name in s.names)
+        for module in modules:
+            helpers = self.summaries[module].startup_only.get(token)
+            if helpers is None or any((module, h) not in accepted for h in helpers):
+                return False
+        return True
+
+    def _shadowed(self) -> frozenset[tuple[str, str]]:
+        """(module, function) pairs of routes an earlier route of every app that serves them
+        answers first (same path and methods), which no code names otherwise."""
+        served: set[tuple[str, str]] = set()
+        hidden: set[tuple[str, str]] = set()
+        for module, summary in self.summaries.items():
+            for name, (_, is_app) in summary.routers.items():
+                if not is_app:
+                    continue
+                answered: dict[str, set[str]] = {}
+                for methods, path, where, certain in self._routes(module, name, 0):
+                    path = _PARAMETER.sub("{}", path)  # `/{id}` and `/{user_id}` match alike
+                    if set(methods) <= answered.get(path, set()):
+                        hidden.add(where)
+                    else:
+                        served.add(where)
+                    if certain:
+                        answered.setdefault(path, set()).update(methods)
+        unreached = hidden - served
+        readers = self._readers({function for _, function in unreached})
+        return frozenset(pair for pair in unreached if readers[pair[1]] == [])
+
+    def _routes(self, module: str, router: str, depth: int) -> list[_Route]:
+        """The routes of `router` in `module`, in order, with those of the routers it
+        includes: (methods, path, (module, function), mounted for sure)."""
+        summary = self.summaries[module]
+        if depth > 8 or router not in summary.routers:
+            return []
+        prefix = summary.routers[router][0]
+        found: list[_Route] = []
+        for kind, owner, what, path, function in summary.registrations:
+            if owner != router:
+                continue
+            if kind == "route":
+                found.append((what, prefix + path, (module, function), True))  # type: ignore[arg-type]
+                continue
+            target = self._resolve(what, module)  # type: ignore[arg-type]
+            if target is not None and "." not in target[1]:
+                for methods, below, where, certain in self._routes(*target, depth + 1):
+                    found.append(
+                        (methods, prefix + path + below, where, certain and kind == "include")
+                    )
+        return found
 
     def _resolve(self, key: str, near: str, hops: int = 6) -> tuple[str, str] | None:
         """The module and function `key` names as module `near` calls it
@@ -188,7 +282,8 @@ class Reach:
             return True
         if module not in self.running:
             return False
-        return scope.partition(".")[0] not in self.unused.get(module, ())
+        top = scope.partition(".")[0]
+        return top not in self.unused.get(module, ()) and (module, top) not in self.shadowed
 
     def agrees(self, other: Reach) -> bool:
         """`other` judges every module both know as this one does."""
@@ -201,6 +296,8 @@ class Reach:
             == {m: c for m, c in other.unused.items() if m in both}
             and {p for p in self.startup if p[0] in both}
             == {p for p in other.startup if p[0] in both}
+            and {p for p in self.shadowed if p[0] in both}
+            == {p for p in other.shadowed if p[0] in both}
         )
 
     def scheduled(self, module: str, scope: str) -> bool:
@@ -229,6 +326,11 @@ class Reach:
             and not (d.code in OFF_REQUEST and self.scheduled(module, d.scope))
             and not (d.code in AT_STARTUP and self.at_startup(module, d.scope))
         ]
+
+
+def _named(function: str) -> str:
+    """The name its callers use: `f` for `f`, the class `C` for a method `C.m`."""
+    return function.partition(".")[0]
 
 
 def _meant(found: list[str], importer: str) -> list[str]:
@@ -268,5 +370,8 @@ def reach_facts(summary: ModuleSummary | None) -> tuple[object, ...]:
         sorted(summary.names),
         sorted(summary.jobs),
         sorted((caller, sorted(keys)) for caller, keys in summary.startup_calls.items()),
-        sorted(summary.startup_only),
+        sorted((token, sorted(helpers)) for token, helpers in summary.startup_only.items()),
+        sorted(summary.imported_as),
+        sorted(summary.routers.items()),
+        summary.registrations,
     )

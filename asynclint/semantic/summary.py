@@ -86,9 +86,16 @@ class ModuleSummary:
     #: What its startup code calls: "" -> its lifespan and startup hooks' callees (qualified),
     #: "f" -> those of its function `f` that only startup code calls.
     startup_calls: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Its module-level routers and apps: name -> (own prefix, it is an app).
+    routers: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    #: Its routes and `include_router` calls, in order (asynclint.semantic.routes).
+    registrations: tuple[tuple[str, str, tuple[str, ...] | str, str, str], ...] = ()
     #: The names its code uses only in startup code, and only as callees: `f` (`f(...)`) or
-    #: `C.` (`C.start()`, never `C(...)`).
-    startup_only: frozenset[str] = frozenset()
+    #: `C.` (`C.start()`, never `C(...)`) -> its functions whose startup that takes for
+    #: granted (those only its hooks call, if no other module calls them either).
+    startup_only: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: The names it imports under another name (`start` of `from app.svc import start as boot`).
+    imported_as: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(

@@ -62,6 +62,21 @@ def named_parameters(function: cst.FunctionDef | cst.Lambda) -> list[cst.Param]:
     return [*params.posonly_params, *params.params, *params.kwonly_params]
 
 
+def before_yield(function: cst.FunctionDef) -> set[int]:
+    """The ids of the nodes of `function`'s body (not in nested defs, lambdas or classes) that
+    come before its first `yield` in the source: what a lifespan runs while the app starts."""
+    seen: set[int] = set()
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Yield):
+            break
+        seen.add(id(node))
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(reversed(node.children))
+    return seen
+
+
 def body_nodes(body: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """`body` and the nodes in it, not in nested defs, lambdas or classes."""
     stack: list[cst.CSTNode] = [body]

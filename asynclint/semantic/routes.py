@@ -1,0 +1,136 @@
+"""The routes a module registers, in the order it registers them.
+
+Starlette answers a request with the first route that matches it. When two routes of one app
+have the same path and methods, the later one never runs (a router mounted twice, a copy of an
+endpoint left in an older module). The project pass (`asynclint.semantic.reach`) lines up each
+app's routes, following `include_router` across modules, and leaves such routes alone.
+
+Only what the module's top level does is read: routers and apps assigned there, routes
+decorated on its functions, `include_router` calls (those in an `if` or a `try` may answer
+first but are not taken to; those in a factory function are not read). Paths and prefixes
+are literal strings, or the same name (a setting) standing for the same text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asynclint.semantic.fastapi import ROUTE_METHODS, call_argument, route_methods
+from asynclint.semantic.tables import APP_TYPES, APPLICATIONS
+from asynclint.semantic.walker import dotted_name
+
+if TYPE_CHECKING:
+    from asynclint.semantic.model import SemanticModel
+
+#: A router or app by its module-level name -> (its own prefix, it is an app).
+Routers = dict[str, tuple[str, bool]]
+#: ("route", router, methods, path, function) or ("include", router, included, prefix, ""),
+#: where `included` is the qualified name of the router included (`app.api.users.router`);
+#: "include?" for one in an `if` or a `try`.
+Registration = tuple[str, str, tuple[str, ...] | str, str, str]
+
+
+def route_facts(model: SemanticModel) -> tuple[Routers, tuple[Registration, ...]]:
+    routers: Routers = {}
+    registered: list[Registration] = []
+    for statement in model.module.body:
+        if isinstance(statement, cst.FunctionDef):
+            for decorator in statement.decorators:
+                found = _route(decorator.decorator, statement.name.value)
+                if found is not None:
+                    registered.append(found)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for line in statement.body:
+                if isinstance(line, (cst.Assign, cst.AnnAssign)):
+                    _router(model, line, routers)
+                elif isinstance(line, cst.Expr) and isinstance(line.value, cst.Call):
+                    found = _include(model, line.value)
+                    if found is not None:
+                        registered.append(found)
+        elif isinstance(statement, (cst.If, cst.Try)):
+            # Mounted or not depending on the run: its routes may answer, they hide nothing.
+            for call in _calls_within(statement):
+                found = _include(model, call)
+                if found is not None:
+                    registered.append(("include?", *found[1:]))
+    return routers, tuple(registered)
+
+
+def _calls_within(statement: cst.CSTNode) -> list[cst.Call]:
+    """The statement-level calls in an `if` or `try` at module level, nested ones too."""
+    found = []
+    stack = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
+            found.append(node.value)
+        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+            stack.extend(node.children)
+    return found
+
+
+def _router(model: SemanticModel, line: cst.Assign | cst.AnnAssign, routers: Routers) -> None:
+    """`router = APIRouter(prefix="/users")`, `app = FastAPI()`."""
+    targets = [t.target for t in line.targets] if isinstance(line, cst.Assign) else [line.target]
+    value = line.value
+    if len(targets) != 1 or not isinstance(targets[0], cst.Name):
+        return
+    if not isinstance(value, cst.Call):
+        return
+    built = model.qualified_names(value.func)
+    if not built & (APP_TYPES | APPLICATIONS):
+        return
+    prefix = _prefix(value)
+    if prefix is not None:
+        routers[targets[0].value] = (prefix, bool(built & APPLICATIONS))
+
+
+def _route(decorator: cst.BaseExpression, function: str) -> Registration | None:
+    """`@router.get("/users/{id}")` on a module-level function."""
+    if not isinstance(decorator, cst.Call) or not isinstance(decorator.func, cst.Attribute):
+        return None
+    receiver, method = decorator.func.value, decorator.func.attr.value
+    if method not in ROUTE_METHODS or not isinstance(receiver, cst.Name):
+        return None
+    path = _text(call_argument(decorator, 0, "path"))
+    if not path:
+        return None
+    methods = tuple(sorted(route_methods(decorator, method)))
+    return ("route", receiver.value, methods, path, function)
+
+
+def _include(model: SemanticModel, call: cst.Call) -> Registration | None:
+    """`app.include_router(users.router, prefix="/users")`."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "include_router":
+        return None
+    if not isinstance(func.value, cst.Name):
+        return None
+    included = call_argument(call, 0, "router")
+    prefix = _prefix(call)
+    if included is None or prefix is None:
+        return None
+    names = sorted(model.qualified_names(included))
+    if not names and isinstance(included, cst.Name):
+        names = [f"{model.module_name}.{included.value}"]  # a router of this module
+    return ("include", func.value.value, names[0], prefix, "") if names else None
+
+
+def _prefix(call: cst.Call) -> str | None:
+    if any(arg.star == "**" for arg in call.args):
+        return None  # `APIRouter(**options)`: any prefix
+    return _text(call_argument(call, None, "prefix"))
+
+
+def _text(node: cst.BaseExpression | None) -> str | None:
+    """A path or prefix: a literal string, "" when absent, a setting's name (`<settings.API_V1>`)
+    for the text it stands for; None when it cannot be told."""
+    if node is None:
+        return ""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    dotted = dotted_name(node)
+    return f"<{dotted}>" if dotted is not None else None
