@@ -78,21 +78,8 @@ class RequestData:
         """`job.meta_data["crew"]`, `order.details.get("lines", [])`: the entry an object
         holds under a key (a JSON column), not a relation (`job.crew`, `team.members[1:]`)
         or a query's rows; also counted one by one (`enumerate(...)`, `.items()`)."""
-        while True:
-            if isinstance(node, cst.BooleanOperation):
-                node = node.left
-            elif isinstance(node, cst.Await):
-                node = node.expression
-            elif isinstance(node, cst.Call) and node.args and self._one_argument(node):
-                node = node.args[0].value
-            elif (
-                isinstance(node, cst.Call)
-                and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value in _PART_METHODS - {"get"}
-            ):
-                node = node.func.value
-            else:
-                break
+        while (step := self._step(node, parts=False)) is not None:
+            node = step[0]
         if isinstance(node, cst.Subscript) and len(node.slice) == 1:
             index = node.slice[0].slice
             key = index.value if isinstance(index, cst.Index) else None
@@ -166,25 +153,30 @@ class RequestData:
         `enumerate(x)`, `x.items()`, `x.get("k")`; with the attribute read on the name the
         value starts from (`query_params` in `request.query_params.getlist(...)`)."""
         part = None
-        while True:
-            if isinstance(node, cst.BooleanOperation):
-                node = node.left
-            elif isinstance(node, cst.Await):
-                node = node.expression
-            elif isinstance(node, cst.Attribute):
-                part, node = node.attr.value, node.value
-            elif isinstance(node, cst.Subscript):
-                node = node.value
-            elif isinstance(node, cst.Call) and node.args and self._one_argument(node):
-                node = node.args[0].value
-            elif (
-                isinstance(node, cst.Call)
-                and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value in _PART_METHODS
-            ):
-                node = node.func.value
-            else:
-                return node, part
+        while (step := self._step(node, parts=True)) is not None:
+            node, read = step
+            part = read if read is not None else part
+        return node, part
+
+    def _step(self, node: cst.CSTNode, parts: bool) -> tuple[cst.CSTNode, str | None] | None:
+        """One wrapper that keeps a value's items, stripped: `x or []`, `await x`,
+        `enumerate(x)`, `x.items()`; with `parts`, also a part of it: `x.attr` (with the
+        attribute's name), `x["k"]`, `x.get("k")`. None when there is none."""
+        if isinstance(node, cst.BooleanOperation):
+            return node.left, None
+        if isinstance(node, cst.Await):
+            return node.expression, None
+        if isinstance(node, cst.Call) and node.args and self._one_argument(node):
+            return node.args[0].value, None
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            method = node.func.attr.value
+            if method in _PART_METHODS and (parts or method != "get"):
+                return node.func.value, None
+        if parts and isinstance(node, cst.Attribute):
+            return node.value, node.attr.value
+        if parts and isinstance(node, cst.Subscript):
+            return node.value, None
+        return None
 
     def _param(self, name: cst.Name, function: cst.FunctionDef, part: str | None) -> Origin:
         """What FastAPI fills the parameter `name` reads with: a dependency's value, an
