@@ -321,7 +321,7 @@ def test_n_plus_one_only_where_code_can_run(tmp_path: Path) -> None:
     where = sorted((Path(d.filename).name, d.location.row, d.code) for d in found)
     # crud.owners is called; class Reports is used nowhere; orphan.py is imported by nothing.
     assert where == [("crud.py", 5, "ASL301")]
-    (root / "app" / "jobs.py").write_text(
+    (root / "app" / "server.py").write_text(
         "from app.crud import Reports\nfrom app import orphan\n\nreports = Reports()\n"
     )
     found = check_paths([root], Config(root=root, preview=True)).diagnostics
@@ -405,6 +405,24 @@ def test_modules_only_unused_modules_import_do_not_run(tmp_path: Path) -> None:
     assert sorted(Path(d.filename).name for d in found) == ["billing.py", "crud.py"]
 
 
+def test_code_only_scripts_and_workers_run_serves_no_request(tmp_path: Path) -> None:
+    """A CLI, a `__main__` module, a worker process: they start, but what only they import
+    is off every request path (the catalogue's scripts and CLIs)."""
+    root = _reach_project(tmp_path / "shop")
+    app = root / "app"
+    (app / "cli.py").write_text("from app import orphan\n")
+    (app / "__main__.py").write_text("import asyncio\n\nfrom app import orphan\n")
+    (app / "worker.py").write_text(
+        "import asyncio\n\nfrom app import orphan\n\nif __name__ == '__main__':\n"
+        "    asyncio.run(orphan.owners(None, []))\n"
+    )
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
+    assert [Path(d.filename).name for d in found] == ["crud.py"]
+    (app / "main.py").write_text(MAIN + "\nfrom app import orphan\n")  # the app uses it too
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
+    assert sorted(Path(d.filename).name for d in found) == ["crud.py", "orphan.py"]
+
+
 def test_what_runs_is_judged_again_when_modules_come(tmp_path: Path) -> None:
     root = _reach_project(tmp_path / "shop")
     cache, config = tmp_path / "cache", Config(root=root, preview=True)
@@ -417,7 +435,7 @@ def test_what_runs_is_judged_again_when_modules_come(tmp_path: Path) -> None:
     (root / "app" / "notes.py").write_text("def note():\n    return 'x'\n")  # changes nothing
     cached, fresh = both()
     assert cached == fresh == first
-    (root / "app" / "jobs.py").write_text("from app import orphan\n")  # now orphan.py runs
+    (root / "app" / "server.py").write_text("from app import orphan\n")  # now orphan.py runs
     cached, fresh = both()
     assert cached == fresh and len(cached) == len(first) + 1
 

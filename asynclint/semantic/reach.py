@@ -30,14 +30,11 @@ AT_STARTUP = ("ASL201", "ASL202", "ASL301", "ASL302", "ASL503")
 _Route = tuple[tuple[str, ...], str, tuple[str, str], bool]
 #: A path parameter: `{id}`, not `{path:path}` (a converter matches differently).
 _PARAMETER = re.compile(r"\{[^}:]+\}")
-#: Modules named like this are started from outside (uvicorn, celery, scripts, pytest).
-ENTRY_STEMS = frozenset(
-    {
-        "__init__", "__main__", "main", "app", "application", "asgi", "wsgi", "server",
-        "run", "manage", "cli", "worker", "workers", "tasks", "celery", "celery_app",
-        "conftest", "jobs", "scheduler", "lambda_function",
-    }
-)  # fmt: skip
+#: Modules named like this are what a server imports to serve requests (`uvicorn main:app`).
+#: Scripts, CLIs, worker processes and tests (`__main__`, `cli`, `manage`, `worker`,
+#: `celery`, `conftest`, a `__main__` block) start too, but serve no request: code only
+#: they reach is off every request path.
+SERVER_STEMS = frozenset({"__init__", "main", "app", "application", "asgi", "wsgi", "server"})
 
 
 class Reach:
@@ -240,18 +237,18 @@ class Reach:
         return meant[0] if len(meant) == 1 else None
 
     def _starts(self, module: str) -> bool:
-        """The module is run from outside the project: an app, a script, a worker, a module
-        loaded by name."""
+        """The module is where a server starts serving: it builds an app, is named like the
+        module a server imports, or is loaded by name (a plugin)."""
         return (
-            self.summaries[module].entry
-            or module.rpartition(".")[2] in ENTRY_STEMS
+            self.summaries[module].app
+            or module.rpartition(".")[2] in SERVER_STEMS
             or any(module.startswith(package) for package in self.loaded)
         )
 
     def _running(self) -> set[str]:
-        """The modules that run: those started from outside, and every module a running module
-        imports (and the packages above it), followed to the end. An import that names several
-        modules equally well (no single nearest) runs them all."""
+        """The modules that run while the app serves: those it starts from, and every module
+        a running module imports (and the packages above it), followed to the end. An import
+        that names several modules equally well (no single nearest) runs them all."""
         running = {module for module in self.summaries if self._starts(module)}
         waiting = list(running)
         while waiting:
