@@ -5,13 +5,21 @@ import libcst as cst
 from asynclint.fix import Applicability, Fix, Import
 from asynclint.rule import FixAvailability, Rule
 from asynclint.rules._fixes import import_of, module_attribute, module_name_at
+from asynclint.semantic.walker import body_nodes
 
 GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
+GET_RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio.events.get_running_loop"})
+#: What `get_running_loop()` raises outside a loop, and the handlers that catch it.
+_RUNTIME_ERRORS = frozenset(
+    {"builtins.RuntimeError", "builtins.Exception", "builtins.BaseException"}
+)
 
 
 class GetEventLoopInCoroutine(Rule):
     """## What it does
-    Checks for `asyncio.get_event_loop()` called on the event loop, in an `async def`.
+    Checks for `asyncio.get_event_loop()` called on the event loop, in an `async def`. Not
+    the fallback of a `try` that asks `asyncio.get_running_loop()` first (`except
+    RuntimeError:`): in a coroutine that fallback never runs.
 
     ## Why is this bad?
     Inside a coroutine a loop is always running, and `asyncio.get_running_loop()` says so:
@@ -65,8 +73,26 @@ class GetEventLoopInCoroutine(Rule):
         if not self.semantic.qualified_names(node.func) & GET_EVENT_LOOP:
             return
         context = self.semantic.loop_context(node)
-        if context is not None:
+        if context is not None and not self._fallback(node):
             self.report(node, fix=self._fix(node), context=context.describe())
+
+    def _fallback(self, node: cst.Call) -> bool:
+        """`try: loop = get_running_loop() except RuntimeError: loop = get_event_loop()`:
+        in a coroutine the `try` never fails, so the fallback never runs."""
+        current: cst.CSTNode | None = node
+        while current is not None and not isinstance(current, cst.FunctionDef):
+            parent = self.semantic.parent_of(current)
+            if isinstance(current, cst.ExceptHandler) and isinstance(parent, cst.Try):
+                caught = current.type
+                names = self.semantic.qualified_names(caught) if caught is not None else None
+                if names is None or names & _RUNTIME_ERRORS:
+                    return any(
+                        isinstance(n, cst.Call)
+                        and self.semantic.qualified_names(n.func) & GET_RUNNING_LOOP
+                        for n in body_nodes(parent.body)
+                    )
+            current = parent
+        return False
 
     def _fix(self, node: cst.Call) -> Fix | None:
         """In a coroutine the two return the same loop: a safe rename."""
