@@ -28,12 +28,9 @@ class SequentialAwaitInLoop(Rule):
     function the project schedules on a timer (APScheduler's `add_job` or `scheduled_job`,
     `repeat_every`).
 
-    As for every ASL2xx-ASL5xx rule, code that serves no request is left alone, in a project
-    that builds an app and whose modules import each other: a module that builds no app and
-    that no running module imports (a router nobody mounts, and the services only it uses;
-    what only a script, a CLI or a worker process imports), a class without base classes no
-    code names, and a route an earlier route of the app with the same path and methods always
-    answers first.
+    As for every ASL2xx-ASL5xx rule, code that serves no request is left alone (a router
+    nobody mounts and the services only it uses, what only a script, a CLI or a worker
+    imports, a route an earlier one always answers first: the README says how it is judged).
 
     ## Why is this bad?
     Each `await` waits for one response before the next request is sent, so ten calls to a
