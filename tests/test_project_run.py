@@ -418,7 +418,10 @@ def test_code_only_scripts_and_workers_run_serves_no_request(tmp_path: Path) -> 
     )
     found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert [Path(d.filename).name for d in found] == ["crud.py"]
-    (app / "main.py").write_text(MAIN + "\nfrom app import orphan\n")  # the app uses it too
+    (app / "serve.py").write_text(  # a script that starts a server serves requests
+        "import uvicorn\n\nfrom app import orphan\n\nif __name__ == '__main__':\n"
+        "    uvicorn.run(orphan.make_app())\n"
+    )
     found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert sorted(Path(d.filename).name for d in found) == ["crud.py", "orphan.py"]
 

@@ -35,6 +35,8 @@ _PARAMETER = re.compile(r"\{[^}:]+\}")
 #: `celery`, `conftest`, a `__main__` block) start too, but serve no request: code only
 #: they reach is off every request path.
 SERVER_STEMS = frozenset({"__init__", "main", "app", "application", "asgi", "wsgi", "server"})
+#: ASGI servers: a script that imports one starts serving.
+SERVERS = frozenset({"uvicorn", "hypercorn", "granian", "gunicorn", "daphne"})
 
 
 class Reach:
@@ -238,10 +240,15 @@ class Reach:
 
     def _starts(self, module: str) -> bool:
         """The module is where a server starts serving: it builds an app, is named like the
-        module a server imports, or is loaded by name (a plugin)."""
+        module a server imports, starts a server itself (`uvicorn.run(create_app())` under
+        `__main__`), or is loaded by name (a plugin)."""
+        summary = self.summaries[module]
         return (
-            self.summaries[module].app
+            summary.app
             or module.rpartition(".")[2] in SERVER_STEMS
+            or (
+                summary.entry and any(name.partition(".")[0] in SERVERS for name in summary.imports)
+            )
             or any(module.startswith(package) for package in self.loaded)
         )
 
