@@ -424,6 +424,12 @@ def test_code_only_scripts_and_workers_run_serves_no_request(tmp_path: Path) -> 
     )
     found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert sorted(Path(d.filename).name for d in found) == ["crud.py", "orphan.py"]
+    (app / "serve.py").unlink()
+    (app / "handler.py").write_text(  # and so does an AWS Lambda adapter
+        "from mangum import Mangum\n\nfrom app import orphan\n\nhandler = Mangum(orphan.app)\n"
+    )
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
+    assert sorted(Path(d.filename).name for d in found) == ["crud.py", "orphan.py"]
 
 
 def test_what_runs_is_judged_again_when_modules_come(tmp_path: Path) -> None:
@@ -657,3 +663,29 @@ def test_a_route_an_earlier_one_answers_first(tmp_path: Path) -> None:
     main.write_text(main.read_text().replace(user + library, library + user))
     swapped = found()
     assert ("user.py", 14) not in swapped and ("user_library.py", 15) in swapped
+
+
+def test_star_imports_bind_the_last_name_and_cycles_end(tmp_path: Path) -> None:
+    """`from .b import *` then `from .a import *`: the name is `a`'s, which does not block.
+    Packages that star-import each other in a ring still finish."""
+    root = tmp_path / "shop"
+    (root / "app" / "helpers").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    helpers = root / "app" / "helpers"
+    (helpers / "__init__.py").write_text("from .b import *\nfrom .a import *\n")
+    (helpers / "a.py").write_text("def fetch_rates():\n    return {}\n")
+    (helpers / "b.py").write_text(SERVICES)
+    for number in range(12):  # a ring of star imports, none defining what is asked
+        after, further = (number + 1) % 12, (number + 5) % 12
+        (root / "app" / f"ring{number}.py").write_text(
+            f"from app.ring{after} import *\nfrom app.ring{further} import *\n"
+        )
+    (root / "app" / "routes.py").write_text(
+        ROUTES.replace("app.services", "app.helpers")
+        + "\n\nfrom app.ring0 import missing\n\n\n@router.get('/x')\nasync def x():\n"
+        "    return missing()\n"
+    )
+    config = Config(root=root, select=("ASL106",))
+    assert _findings(check_paths([root], config)) == []
+    (helpers / "__init__.py").write_text("from .a import *\nfrom .b import *\n")
+    assert [row for _, row, _, _ in _findings(check_paths([root], config))] == [10]

@@ -9,10 +9,6 @@ from asynclint.semantic.walker import body_nodes
 
 GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
 GET_RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio.events.get_running_loop"})
-#: What `get_running_loop()` raises outside a loop, and the handlers that catch it.
-_RUNTIME_ERRORS = frozenset(
-    {"builtins.RuntimeError", "builtins.Exception", "builtins.BaseException"}
-)
 
 
 class GetEventLoopInCoroutine(Rule):
@@ -83,16 +79,26 @@ class GetEventLoopInCoroutine(Rule):
         while current is not None and not isinstance(current, cst.FunctionDef):
             parent = self.semantic.parent_of(current)
             if isinstance(current, cst.ExceptHandler) and isinstance(parent, cst.Try):
-                caught = current.type
-                names = self.semantic.qualified_names(caught) if caught is not None else None
-                if names is None or names & _RUNTIME_ERRORS:
-                    return any(
-                        isinstance(n, cst.Call)
-                        and self.semantic.qualified_names(n.func) & GET_RUNNING_LOOP
-                        for n in body_nodes(parent.body)
-                    )
+                return self._catches_runtime_error(current) and self._only_asks(parent)
             current = parent
         return False
+
+    def _catches_runtime_error(self, handler: cst.ExceptHandler) -> bool:
+        """`except RuntimeError:` or `except (RuntimeError, ...):`."""
+        caught = handler.type
+        types = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+        return any(
+            t is not None and "builtins.RuntimeError" in self.semantic.qualified_names(t)
+            for t in types
+        )
+
+    def _only_asks(self, block: cst.Try) -> bool:
+        """The `try` does nothing but ask for the running loop (no other call, no await)."""
+        calls = [n for n in body_nodes(block.body) if isinstance(n, (cst.Call, cst.Await))]
+        return bool(calls) and all(
+            isinstance(n, cst.Call) and self.semantic.qualified_names(n.func) & GET_RUNNING_LOOP
+            for n in calls
+        )
 
     def _fix(self, node: cst.Call) -> Fix | None:
         """In a coroutine the two return the same loop: a safe rename."""

@@ -34,9 +34,12 @@ _PARAMETER = re.compile(r"\{[^}:]+\}")
 #: Scripts, CLIs, worker processes and tests (`__main__`, `cli`, `manage`, `worker`,
 #: `celery`, `conftest`, a `__main__` block) start too, but serve no request: code only
 #: they reach is off every request path.
-SERVER_STEMS = frozenset({"__init__", "main", "app", "application", "asgi", "wsgi", "server"})
-#: ASGI servers: a script that imports one starts serving.
-SERVERS = frozenset({"uvicorn", "hypercorn", "granian", "gunicorn", "daphne"})
+SERVER_STEMS = frozenset(
+    {"__init__", "main", "app", "api", "application", "asgi", "wsgi", "server"}
+)
+#: ASGI servers and adapters: a module that imports one starts serving (`uvicorn.run(...)`,
+#: `Mangum(create_app())`).
+SERVERS = frozenset({"uvicorn", "hypercorn", "granian", "gunicorn", "daphne", "mangum"})
 
 
 class Reach:
@@ -168,11 +171,20 @@ class Reach:
         served: set[tuple[str, str]] = set()
         hidden: set[tuple[str, str]] = set()
         for module, summary in self.summaries.items():
+            for kind, owner, what, _, _ in summary.registrations:
+                if kind == "include?" and owner not in summary.routers:
+                    # Into an app a factory builds, or one this pass cannot see: it may serve.
+                    target = self._resolve(what, module)  # type: ignore[arg-type]
+                    if target is not None and "." not in target[1]:
+                        served.update(where for *_, where, _ in self._routes(*target, 1))
             for name, (_, is_app) in summary.routers.items():
                 if not is_app:
                     continue
                 answered: dict[str, set[str]] = {}
                 for methods, path, where, certain in self._routes(module, name, 0):
+                    if not methods or "?" in methods:  # methods not known: hides nothing
+                        served.add(where)
+                        continue
                     path = _PARAMETER.sub("{}", path)  # `/{id}` and `/{user_id}` match alike
                     if set(methods) <= answered.get(path, set()):
                         hidden.add(where)
@@ -206,7 +218,9 @@ class Reach:
                     )
         return found
 
-    def _resolve(self, key: str, near: str, hops: int = 6) -> tuple[str, str] | None:
+    def _resolve(
+        self, key: str, near: str, hops: int = 6, seen: frozenset[str] = frozenset()
+    ) -> tuple[str, str] | None:
         """The module and function `key` names as module `near` calls it
         (`app.services.Scheduler.start` -> (`app.services.scheduler`, `Scheduler.start`)),
         following re-exports, also those of `from .scheduler import *`."""
@@ -221,8 +235,10 @@ class Reach:
             rest, summary = parts[end:], self.summaries[module]
             target = summary.reexports.get(rest[0])
             if target is None and summary.stars and not summary.defines(rest[0]):
-                for star in summary.stars:
-                    found = self._resolve(".".join([star, *rest]), module, hops - 1)
+                for star in reversed(summary.stars):  # the last one binds the name
+                    if star in seen:
+                        continue
+                    found = self._resolve(".".join([star, *rest]), module, hops - 1, seen | {star})
                     if found is not None and self.summaries[found[0]].defines(
                         found[1].partition(".")[0]
                     ):
@@ -240,15 +256,13 @@ class Reach:
 
     def _starts(self, module: str) -> bool:
         """The module is where a server starts serving: it builds an app, is named like the
-        module a server imports, starts a server itself (`uvicorn.run(create_app())` under
-        `__main__`), or is loaded by name (a plugin)."""
+        module a server imports, starts a server itself (it imports `uvicorn`, `mangum`...),
+        or is loaded by name (a plugin)."""
         summary = self.summaries[module]
         return (
             summary.app
             or module.rpartition(".")[2] in SERVER_STEMS
-            or (
-                summary.entry and any(name.partition(".")[0] in SERVERS for name in summary.imports)
-            )
+            or any(name.partition(".")[0] in SERVERS for name in summary.imports)
             or any(module.startswith(package) for package in self.loaded)
         )
 
@@ -367,6 +381,9 @@ def reach_facts(summary: ModuleSummary | None) -> tuple[object, ...]:
         summary.loads_modules,
         sorted(summary.classes),
         sorted(summary.functions_defined),
+        sorted(summary.values),
+        sorted(summary.results),
+        sorted(summary.param_types),
         summary.stars,
         sorted(summary.reexports.items()),
         sorted(summary.plain_classes),

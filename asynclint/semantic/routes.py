@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 Routers = dict[str, tuple[str, bool]]
 #: ("route", router, methods, path, function) or ("include", router, included, prefix, ""),
 #: where `included` is the qualified name of the router included (`app.api.users.router`);
-#: "include?" for one in an `if` or a `try`.
+#: "include?" for one in an `if`, a `try` or a function (a factory's app).
 Registration = tuple[str, str, tuple[str, ...] | str, str, str]
 
 
@@ -38,7 +38,7 @@ def route_facts(model: SemanticModel) -> tuple[Routers, tuple[Registration, ...]
     for statement in model.module.body:
         if isinstance(statement, cst.FunctionDef):
             for decorator in statement.decorators:
-                found = _route(decorator.decorator, statement.name.value)
+                found = _route(model, decorator.decorator, statement.name.value)
                 if found is not None:
                     registered.append(found)
         elif isinstance(statement, cst.SimpleStatementLine):
@@ -49,24 +49,32 @@ def route_facts(model: SemanticModel) -> tuple[Routers, tuple[Registration, ...]
                     found = _include(model, line.value)
                     if found is not None:
                         registered.append(found)
-        elif isinstance(statement, (cst.If, cst.Try)):
-            # Mounted or not depending on the run: its routes may answer, they hide nothing.
+        if isinstance(statement, (cst.If, cst.Try, cst.FunctionDef)):
+            # Mounted or not depending on the run (or into an app a factory builds): its routes
+            # may answer, they hide nothing.
             for call in _calls_within(statement):
                 found = _include(model, call)
                 if found is not None:
                     registered.append(("include?", *found[1:]))
+    for name in _bound_twice(model):  # which one a registration meant cannot be told
+        routers.pop(name, None)
     return routers, tuple(registered)
 
 
+def _bound_twice(model: SemanticModel) -> list[str]:
+    return [name for name, bindings in model.module_scope.bindings.items() if len(bindings) > 1]
+
+
 def _calls_within(statement: cst.CSTNode) -> list[cst.Call]:
-    """The statement-level calls in an `if` or `try` at module level, nested ones too."""
+    """The statement-level calls in an `if`, a `try` or a function at module level, nested
+    ones too."""
     found = []
     stack = [statement]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
             found.append(node.value)
-        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+        elif not isinstance(node, (cst.ClassDef, cst.BaseExpression, cst.Decorator)):
             stack.extend(node.children)
     return found
 
@@ -82,19 +90,21 @@ def _router(model: SemanticModel, line: cst.Assign | cst.AnnAssign, routers: Rou
     built = model.qualified_names(value.func)
     if not built & (APP_TYPES | APPLICATIONS):
         return
-    prefix = _prefix(value)
+    prefix = _prefix(model, value)
     if prefix is not None:
         routers[targets[0].value] = (prefix, bool(built & APPLICATIONS))
 
 
-def _route(decorator: cst.BaseExpression, function: str) -> Registration | None:
+def _route(
+    model: SemanticModel, decorator: cst.BaseExpression, function: str
+) -> Registration | None:
     """`@router.get("/users/{id}")` on a module-level function."""
     if not isinstance(decorator, cst.Call) or not isinstance(decorator.func, cst.Attribute):
         return None
     receiver, method = decorator.func.value, decorator.func.attr.value
     if method not in ROUTE_METHODS or not isinstance(receiver, cst.Name):
         return None
-    path = _text(call_argument(decorator, 0, "path"))
+    path = _text(model, call_argument(decorator, 0, "path"))
     if not path:
         return None
     methods = tuple(sorted(route_methods(decorator, method)))
@@ -109,7 +119,7 @@ def _include(model: SemanticModel, call: cst.Call) -> Registration | None:
     if not isinstance(func.value, cst.Name):
         return None
     included = call_argument(call, 0, "router")
-    prefix = _prefix(call)
+    prefix = _prefix(model, call)
     if included is None or prefix is None:
         return None
     names = sorted(model.qualified_names(included))
@@ -118,19 +128,22 @@ def _include(model: SemanticModel, call: cst.Call) -> Registration | None:
     return ("include", func.value.value, names[0], prefix, "") if names else None
 
 
-def _prefix(call: cst.Call) -> str | None:
+def _prefix(model: SemanticModel, call: cst.Call) -> str | None:
     if any(arg.star == "**" for arg in call.args):
         return None  # `APIRouter(**options)`: any prefix
-    return _text(call_argument(call, None, "prefix"))
+    return _text(model, call_argument(call, None, "prefix"))
 
 
-def _text(node: cst.BaseExpression | None) -> str | None:
-    """A path or prefix: a literal string, "" when absent, a setting's name (`<settings.API_V1>`)
-    for the text it stands for; None when it cannot be told."""
-    if node is None:
+def _text(model: SemanticModel, node: cst.BaseExpression | None) -> str | None:
+    """A path or prefix: a literal string, "" when absent (or `None`), the qualified name of a
+    setting or constant (`<app.core.config.settings.API_V1>`) for the text it stands for;
+    None when it cannot be told."""
+    if node is None or (isinstance(node, cst.Name) and node.value == "None"):
         return ""
     if isinstance(node, cst.SimpleString):
         value = node.evaluated_value
         return value if isinstance(value, str) else None
-    dotted = dotted_name(node)
-    return f"<{dotted}>" if dotted is not None else None
+    if dotted_name(node) is None:
+        return None
+    names = sorted(model.qualified_names(node))
+    return f"<{names[0]}>" if len(names) == 1 else None

@@ -217,7 +217,9 @@ class ProjectIndex:
             self._visiting.add(told.module)
         return told.summary
 
-    def _lookup(self, qname: str, near: str, hops: int = 6) -> tuple[ModuleSummary, str] | None:
+    def _lookup(
+        self, qname: str, near: str, hops: int = 6, seen: frozenset[str] = frozenset()
+    ) -> tuple[ModuleSummary, str] | None:
         for _ in range(hops):  # follow re-exports, a few hops at most
             module, _, name = qname.rpartition(".")
             summary = self._module(module, near)
@@ -225,8 +227,14 @@ class ProjectIndex:
                 return None
             target = summary.reexports.get(name)
             if target is None and summary.stars and not summary.defines(name):
-                for star in summary.stars:  # `from .service import *`
-                    found = self._lookup(f"{star}.{name}", summary.module, hops - 1)
+                # `from .service import *`: the last star that binds the name wins; one whose
+                # module tells nothing here may be it, so nothing can be said.
+                for star in reversed(summary.stars):
+                    if star in seen:
+                        continue
+                    if self._module(star, summary.module) is None:
+                        return None
+                    found = self._lookup(f"{star}.{name}", summary.module, hops - 1, seen | {star})
                     if found is not None and found[0].defines(found[1]):
                         return found
             if target is None:
