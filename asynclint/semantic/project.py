@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.positions import enclosing_scope
-from asynclint.semantic.imports import resolve_relative
 from asynclint.semantic.routes import route_facts
 from asynclint.semantic.scopes import Binding, BindingKind
 from asynclint.semantic.startup import startup_facts
@@ -29,7 +28,7 @@ from asynclint.semantic.summary import (
     may_be_project,
 )
 from asynclint.semantic.tables import APPLICATIONS
-from asynclint.semantic.walker import dotted_name
+from asynclint.semantic.walker import imported_from
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -206,11 +205,7 @@ def _star_imports(model: SemanticModel) -> tuple[str, ...]:
             continue
         for line in statement.body:
             if isinstance(line, cst.ImportFrom) and isinstance(line.names, cst.ImportStar):
-                base = dotted_name(line.module) if line.module is not None else ""
-                if line.relative:
-                    base = resolve_relative(
-                        model.module_name, len(line.relative), base or "", model.is_package
-                    )
+                base = imported_from(line, model.module_name, model.is_package)
                 if base:
                     found.append(base)
     return tuple(found)

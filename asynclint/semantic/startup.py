@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.semantic.helpers import callee_key
-from asynclint.semantic.walker import before_yield
+from asynclint.semantic.walker import before_yield, body_nodes
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -78,7 +78,7 @@ def startup_facts(model: SemanticModel, names: frozenset[str]) -> tuple[StartupC
                     for position, owner, node in found
                 )
             ):
-                startup[id(helper)] = _all_nodes(helper)
+                startup[id(helper)] = {id(node) for node in body_nodes(helper.body)}
                 owner_of[id(helper)] = name
                 grown = True
     only: StartupOnly = {}
@@ -108,17 +108,6 @@ def _imports_context_manager(model: SemanticModel) -> bool:
         for bindings in model.module_scope.bindings.values()
         for binding in bindings
     )
-
-
-def _all_nodes(function: cst.FunctionDef) -> set[int]:
-    stack: list[cst.CSTNode] = [function.body]
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        seen.add(id(node))
-        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(node.children)
-    return seen
 
 
 def _position(model: SemanticModel, name: cst.Name) -> str:

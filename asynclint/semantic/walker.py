@@ -306,10 +306,16 @@ def _import(w: Walker, node: cst.Import, scope: Scope) -> bool:
     return True
 
 
-def _import_from(w: Walker, node: cst.ImportFrom, scope: Scope) -> bool:
+def imported_from(node: cst.ImportFrom, module_name: str, is_package: bool) -> str | None:
+    """The module `from x import ...` in `module_name` imports from (relative ones resolved)."""
     base = dotted_name(node.module) if node.module is not None else ""
     if node.relative:
-        base = resolve_relative(w.module_name, len(node.relative), base or "", w.is_package)
+        base = resolve_relative(module_name, len(node.relative), base or "", is_package)
+    return base
+
+
+def _import_from(w: Walker, node: cst.ImportFrom, scope: Scope) -> bool:
+    base = imported_from(node, w.module_name, w.is_package)
     if base:
         w.imported.add(base)
     if isinstance(node.names, cst.ImportStar) or base is None:
