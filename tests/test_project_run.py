@@ -510,7 +510,11 @@ def test_modules_next_to_a_loader_by_name_are_not_judged(tmp_path: Path) -> None
     (root / "migrations" / "env.py").write_text(loader)  # loads modules of another package
     found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert [Path(d.filename).name for d in found] == ["crud.py"]
-    (root / "app" / "plugins.py").write_text(loader)  # may load any module of `app`
+    (root / "app" / "plugins.py").write_text(loader)  # may load any module of `app`...
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
+    assert [Path(d.filename).name for d in found] == ["crud.py"]  # ...once it runs
+    main = root / "app" / "main.py"
+    main.write_text("from app import plugins\n" + main.read_text())
     found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert sorted((Path(d.filename).name, d.location.row) for d in found) == [
         ("crud.py", 5),
@@ -689,3 +693,18 @@ def test_star_imports_bind_the_last_name_and_cycles_end(tmp_path: Path) -> None:
     assert _findings(check_paths([root], config)) == []
     (helpers / "__init__.py").write_text("from .a import *\nfrom .b import *\n")
     assert [row for _, row, _, _ in _findings(check_paths([root], config))] == [10]
+
+
+def test_a_package_init_runs_only_with_its_package(tmp_path: Path) -> None:
+    root = _reach_project(tmp_path / "shop")
+    evals = root / "evals"  # an eval harness next to the app: its CLI imports the package
+    evals.mkdir()
+    (evals / "__init__.py").write_text("from evals.suite import owners\n")
+    (evals / "suite.py").write_text(N_PLUS_ONE)
+    (evals / "cli.py").write_text("from evals import suite\n")
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
+    assert [Path(d.filename).name for d in found] == ["crud.py"]
+    main = root / "app" / "main.py"
+    main.write_text("import evals\n" + main.read_text())  # the app imports the package
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
+    assert sorted(Path(d.filename).name for d in found) == ["crud.py", "suite.py"]

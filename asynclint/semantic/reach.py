@@ -33,10 +33,9 @@ _PARAMETER = re.compile(r"\{[^}:]+\}")
 #: Modules named like this are what a server imports to serve requests (`uvicorn main:app`).
 #: Scripts, CLIs, worker processes and tests (`__main__`, `cli`, `manage`, `worker`,
 #: `celery`, `conftest`, a `__main__` block) start too, but serve no request: code only
-#: they reach is off every request path.
-SERVER_STEMS = frozenset(
-    {"__init__", "main", "app", "api", "application", "asgi", "wsgi", "server"}
-)
+#: they reach is off every request path. A package's `__init__` runs when a module of the
+#: package runs (`uvicorn pkg:app` also imports the module that builds `app`), not before.
+SERVER_STEMS = frozenset({"main", "app", "api", "application", "asgi", "wsgi", "server"})
 #: ASGI servers and adapters: a module that imports one starts serving (`uvicorn.run(...)`,
 #: `Mangum(create_app())`).
 SERVERS = frozenset({"uvicorn", "hypercorn", "granian", "gunicorn", "daphne", "mangum"})
@@ -61,14 +60,6 @@ class Reach:
             for name in summary.imports
             for prefix in _prefixes(name)
         )
-        #: The packages whose modules may be loaded by name at run time: those of a module
-        #: that does it (a plugin registry's `importlib.import_module(f"tools.{name}")` loads
-        #: the plugins next to it or below it).
-        self.loaded = {
-            module.rpartition(".")[0] + "."
-            for module, summary in self.summaries.items()
-            if summary.loads_modules
-        }
         self.modules = frozenset(self.summaries)
         self.jobs = frozenset().union(*(summary.jobs for summary in self.summaries.values()))
         self.running = self._running() if self.judge_modules else set()
@@ -256,27 +247,34 @@ class Reach:
 
     def _starts(self, module: str) -> bool:
         """The module is where a server starts serving: it builds an app, is named like the
-        module a server imports, starts a server itself (it imports `uvicorn`, `mangum`...),
-        or is loaded by name (a plugin)."""
+        module a server imports, or starts a server itself (it imports `uvicorn`,
+        `mangum`...)."""
         summary = self.summaries[module]
         return (
             summary.app
             or module.rpartition(".")[2] in SERVER_STEMS
             or any(name.partition(".")[0] in SERVERS for name in summary.imports)
-            or any(module.startswith(package) for package in self.loaded)
         )
 
     def _running(self) -> set[str]:
         """The modules that run while the app serves: those it starts from, and every module
         a running module imports (and the packages above it), followed to the end. An import
-        that names several modules equally well (no single nearest) runs them all."""
+        that names several modules equally well (no single nearest) runs them all. A running
+        module that loads modules by name (a plugin registry's
+        `importlib.import_module(f"tools.{name}")`) runs every module next to it or below it;
+        a registry nothing running imports loads nothing (an eval harness's suites)."""
         running = {module for module in self.summaries if self._starts(module)}
         waiting = list(running)
         while waiting:
             importer = waiting.pop()
-            named = {
-                prefix for name in self.summaries[importer].imports for prefix in _prefixes(name)
-            }
+            summary = self.summaries[importer]
+            named = {prefix for name in summary.imports for prefix in _prefixes(name)}
+            if summary.loads_modules:
+                package = importer.rpartition(".")[0] + "."
+                for module in self.summaries:
+                    if module.startswith(package) and module not in running:
+                        running.add(module)
+                        waiting.append(module)
             for name in named:
                 found = self.by_suffix.get(name)
                 if not found or all(module in running for module in found):
