@@ -12,7 +12,9 @@ class ClientPerRequest(Rule):
     `requests.Session`) constructed inside a request handler: a route, a dependency, a
     middleware or an exception handler, sync or async, `async with Client() as c:` included.
     Clients made in `lifespan` or startup hooks, at module level, in helper factories, or
-    stored for later (`app.state.client = ...`, `self.client = ...`, a global) are fine.
+    stored for later (`app.state.client = ...`, `self.client = ...`, a global) are fine. So is
+    an OAuth redirect endpoint (a route taking `code` and `state`, RFC 6749 4.1.2): it runs
+    once per user who connects an account, not under load.
 
     ## Why is this bad?
     A client owns a connection pool. Building one per request throws the pool away after a
