@@ -51,6 +51,12 @@ def render_rule(rule: type[Rule]) -> str:
     if rule.fix_title:
         facts.append(f"- **Help:** {rule.fix_title}")
     facts.append(f"- **Enabled by default:** {_default(rule)}")
+    if rule.serves_requests:
+        facts.append(
+            "- **Where:** code that may serve a request; not in a module that never does (a"
+            " script or CLI that runs its own event loop or has a `__main__` guard and"
+            " registers no routes, an Alembic migration)"
+        )
     if rule.settings:
         links = ", ".join(f"[`{key}`]({CONFIGURATION})" for key in rule.settings)
         facts.append(f"- **Settings:** {links}")

@@ -248,6 +248,8 @@ class _Checker:
         if prepare is not None:
             prepare(model)
         model.learn(project)
+        if any(r.serves_requests for r in rules) and model.fastapi.one_off:
+            rules = [r for r in rules if not r.serves_requests]
         instances = [rule_class(model, self.config) for rule_class in rules]
         for instance in instances:
             for type_name, method in instance.visited_types().items():

@@ -101,6 +101,9 @@ class Rule:
     #: The rule follows calls into other modules' functions: every module's summary must say
     #: what its functions do (block on, suspend; costly: only when such a rule is enabled).
     follows_functions: ClassVar[bool] = False
+    #: The pitfall costs only code that serves requests: the rule reports nothing in a module
+    #: that never serves one (a script, a CLI, a migration; `FastAPIModel.one_off`).
+    serves_requests: ClassVar[bool] = False
     #: The `[tool.asynclint]` keys (kebab-case) the rule reads, for its documentation.
     settings: ClassVar[tuple[str, ...]] = ()
 

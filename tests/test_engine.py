@@ -185,3 +185,13 @@ def test_client_per_request_says_what_building_it_costs() -> None:
     assert all("SSL" not in m and "pool is thrown away" in m for m in messages[1:3])
     # A sync route runs in the threadpool: the CPU is spent, the event loop is not held.
     assert "new SSL context" in messages[3] and "event loop" not in messages[3]
+
+
+def test_a_script_is_not_checked_for_what_costs_only_a_served_app() -> None:
+    script = (Path(__file__).parent.parent / "fixtures" / "contexts_scripts.py").read_bytes()
+    found = {d.code for d in check_source(script, "contexts_scripts.py", Config()).diagnostics}
+    assert found == set()
+    # The same code in a module that may serve (no `__main__` block, no loop of its own).
+    module = script.split(b'if __name__ == "__main__":')[0]
+    found = {d.code for d in check_source(module, "jobs.py", Config()).diagnostics}
+    assert found == {"ASL101", "ASL102", "ASL203", "ASL502", "ASL503"}

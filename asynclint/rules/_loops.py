@@ -366,28 +366,6 @@ def _fixed(binding: Binding) -> bool:
     return binding.kind is BindingKind.CLASS
 
 
-def one_off_module(semantic: SemanticModel) -> bool:
-    """Code that never serves a request: a script (runs its own loop, or has a
-    `__main__` guard, and registers no routes) or an Alembic migration."""
-    fastapi = semantic.fastapi
-    if fastapi.is_script:
-        return True
-    for bindings in semantic.module_scope.bindings.values():
-        if any(
-            b.kind is BindingKind.IMPORT and (b.qname or "").startswith("alembic") for b in bindings
-        ):
-            return True
-    if fastapi.has_app or fastapi.roles:
-        return False
-    for statement in semantic.module.body:
-        test = statement.test if isinstance(statement, cst.If) else None
-        if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name):
-            right = test.comparisons[0].comparator
-            if test.left.value == "__name__" and isinstance(right, cst.SimpleString):
-                return right.evaluated_value == "__main__"
-    return False
-
-
 def _per_iteration(loop: cst.CSTNode, child: cst.CSTNode, below: cst.CSTNode) -> bool:
     """Does `child` (holding `below`) of `loop` run once per iteration?"""
     if isinstance(loop, (cst.For, cst.While)):

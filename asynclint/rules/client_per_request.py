@@ -68,6 +68,7 @@ class ClientPerRequest(Rule):
 
     code = "ASL201"
     name = "client-per-request"
+    serves_requests = True
     message = "`{callee}` is created per request in {context}: {cost}"
     fix_title = "Create one client in `lifespan` (or at module level) and share it"
     requires_text = ("Client", "Session", "session")

@@ -60,6 +60,7 @@ class GetEventLoopInCoroutine(Rule):
 
     code = "ASL502"
     name = "get-event-loop-in-coroutine"
+    serves_requests = True
     message = "`asyncio.get_event_loop()` in {context}: use `asyncio.get_running_loop()`"
     fix_title = "Replace with `asyncio.get_running_loop()`"
     fix_availability = FixAvailability.SOMETIMES

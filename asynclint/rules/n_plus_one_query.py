@@ -5,7 +5,7 @@ from functools import cached_property
 import libcst as cst
 
 from asynclint.rule import LineOf, Rule
-from asynclint.rules._loops import LoopAnalysis, one_off_module
+from asynclint.rules._loops import LoopAnalysis
 from asynclint.rules._request_data import Origin, RequestData
 
 _ASYNCPG = ("asyncpg.Connection", "asyncpg.Pool", "asyncpg.pool.PoolConnectionProxy")
@@ -106,6 +106,7 @@ class NPlusOneQuery(Rule):
 
     code = "ASL301"
     name = "n-plus-one-query"
+    serves_requests = True
     message = (
         "`{callee}` runs one query per iteration of {loop} (line {loop_line}); "
         "batch them into one: {batch}"
@@ -114,15 +115,14 @@ class NPlusOneQuery(Rule):
     settings = ("extra-db-methods", "preview")
 
     @cached_property
-    def loops(self) -> LoopAnalysis | None:
-        """None in scripts and migrations: they never serve a request."""
-        return None if one_off_module(self.semantic) else LoopAnalysis(self.semantic)
+    def loops(self) -> LoopAnalysis:
+        return LoopAnalysis(self.semantic)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not isinstance(node.func, cst.Attribute):
             return
         matched = sorted(self.semantic.qualified_names(node.func) & self.queries)
-        if not matched or self.loops is None:
+        if not matched:
             return
         scope = self.semantic.scope_of(node)
         if scope is None or scope.function.node is self.semantic.module:

@@ -66,6 +66,7 @@ class PoolPerRequest(Rule):
 
     code = "ASL202"
     name = "pool-per-request"
+    serves_requests = True
     message = "`{callee}` is created per request in {context}: no connection is reused"
     fix_title = "Create the pool or engine once in `lifespan` (or at module level) and share it"
     requires_text = (

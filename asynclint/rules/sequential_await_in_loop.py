@@ -6,7 +6,7 @@ import libcst as cst
 
 from asynclint.rule import LineOf, Rule
 from asynclint.rules._calls import HTTP_VERBS
-from asynclint.rules._loops import LoopAnalysis, one_off_module
+from asynclint.rules._loops import LoopAnalysis
 
 HTTP_REQUESTS = frozenset(
     f"{client}.{method}"
@@ -80,6 +80,7 @@ class SequentialAwaitInLoop(Rule):
 
     code = "ASL302"
     name = "sequential-await-in-loop"
+    serves_requests = True
     message = (
         "`{callee}` is awaited once per iteration of {loop} (line {loop_line}), one request "
         "after another: send them concurrently with `asyncio.gather` and an `asyncio.Semaphore`"
@@ -88,15 +89,14 @@ class SequentialAwaitInLoop(Rule):
     requires_text = ("httpx", "aiohttp")
 
     @cached_property
-    def loops(self) -> LoopAnalysis | None:
-        """None in scripts and migrations: they never serve a request."""
-        return None if one_off_module(self.semantic) else LoopAnalysis(self.semantic)
+    def loops(self) -> LoopAnalysis:
+        return LoopAnalysis(self.semantic)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not isinstance(node.func, cst.Attribute) or not self._awaited(node):
             return
         matched = sorted(self.semantic.qualified_names(node.func) & HTTP_REQUESTS)
-        if not matched or self.loops is None:
+        if not matched:
             return
         loop = self.loops.depends_on(node)
         if loop is not None and not self._paced(loop) and not self.loops.runs_once(node):

@@ -88,6 +88,29 @@ class FastAPIModel:
         serves = any(role is not Role.LIFESPAN for role in self.roles.values())
         return self.runs_own_loop and not self.has_app and not serves
 
+    @property
+    def one_off(self) -> bool:
+        """A module that never serves a request: a script (it runs its own loop, or has a
+        `__main__` guard, and registers no routes) or an Alembic migration."""
+        if self.is_script:
+            return True
+        module = self.model.module_scope
+        for bindings in module.bindings.values():
+            if any(
+                b.kind is BindingKind.IMPORT and (b.qname or "").startswith("alembic")
+                for b in bindings
+            ):
+                return True
+        if self.has_app or self.roles:
+            return False
+        for statement in self.model.module.body:
+            test = statement.test if isinstance(statement, cst.If) else None
+            if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name):
+                right = test.comparisons[0].comparator
+                if test.left.value == "__name__" and isinstance(right, cst.SimpleString):
+                    return right.evaluated_value == "__main__"
+        return False
+
     def role(self, func: cst.FunctionDef) -> Role | None:
         return self.roles.get(id(func))
 
