@@ -501,6 +501,13 @@ def test_classes_nothing_names_and_functions_nobody_calls(tmp_path: Path) -> Non
     # Audit: a class of its own no code names. Reports: a base class may use it (a registry).
     # A function nobody calls yet is still reported: its call may be on its way.
     assert sorted(d.location.row for d in found) == [5, 10, 19]
+    (root / "audit_cli.py").write_text("from app.crud import Audit\n\nAudit()\n")
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
+    assert sorted(d.location.row for d in found) == [5, 10, 19]  # only a script uses Audit
+    main = root / "app" / "main.py"
+    main.write_text(main.read_text() + "\n\naudit = crud.Audit()\n")
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
+    assert sorted(d.location.row for d in found) == [5, 10, 15, 19]
 
 
 def test_modules_next_to_a_loader_by_name_are_not_judged(tmp_path: Path) -> None:

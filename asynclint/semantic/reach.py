@@ -69,7 +69,8 @@ class Reach:
         del self.summaries, self.by_suffix
 
     def _unused_classes(self) -> dict[str, frozenset[str]]:
-        """Module -> its classes without bases or decorators that no code names."""
+        """Module -> its classes without bases or decorators that no running code names (a
+        class only a CLI script uses is not used while the app serves)."""
         plain = {
             module: summary.plain_classes - summary.decorated
             for module, summary in self.summaries.items()
@@ -77,8 +78,9 @@ class Reach:
         }
         wanted = frozenset().union(*plain.values())
         named: set[str] = set()
-        for summary in self.summaries.values():
-            named |= wanted & summary.names
+        for module, summary in self.summaries.items():
+            if not self.running or module in self.running:
+                named |= wanted & summary.names
         return {module: frozenset(classes - named) for module, classes in plain.items()}
 
     def _startup(self) -> frozenset[tuple[str, str]]:
