@@ -54,8 +54,8 @@ def render_rule(rule: type[Rule]) -> str:
     if rule.serves_requests:
         facts.append(
             "- **Where:** code that may serve a request; not in a module that never does (a"
-            " script or CLI that runs its own event loop or has a `__main__` guard and"
-            " registers no routes, an Alembic migration)"
+            " script or CLI that runs its own event loop and has no app and no handlers, an"
+            " Alembic migration)"
         )
     if rule.settings:
         links = ", ".join(f"[`{key}`]({CONFIGURATION})" for key in rule.settings)

@@ -190,8 +190,25 @@ def test_client_per_request_says_what_building_it_costs() -> None:
 def test_a_script_is_not_checked_for_what_costs_only_a_served_app() -> None:
     script = (Path(__file__).parent.parent / "fixtures" / "contexts_scripts.py").read_bytes()
     found = {d.code for d in check_source(script, "contexts_scripts.py", Config()).diagnostics}
-    assert found == set()
+    assert found == {"ASL203", "ASL503"}  # leaks and lost tasks hurt any long-running process
     # The same code in a module that may serve (no `__main__` block, no loop of its own).
     module = script.split(b'if __name__ == "__main__":')[0]
     found = {d.code for d in check_source(module, "jobs.py", Config()).diagnostics}
     assert found == {"ASL101", "ASL102", "ASL203", "ASL502", "ASL503"}
+
+
+def test_a_main_block_alone_does_not_make_a_script() -> None:
+    """A service module may keep a demo under `__main__`; an app's module may run migrations."""
+    service = (
+        b"import asyncio\n\n\nasync def notify(user):\n    asyncio.get_event_loop()\n\n\n"
+        b'if __name__ == "__main__":\n    print(notify)\n'
+    )
+    found = {d.code for d in check_source(service, "services.py", Config()).diagnostics}
+    assert found == {"ASL502"}
+    app = (
+        b"import asyncio\n\nfrom alembic import command\nfrom fastapi import FastAPI\n\n"
+        b'app = FastAPI()\n\n\n@app.get("/")\nasync def index():\n'
+        b"    return asyncio.get_event_loop().time()\n"
+    )
+    found = {d.code for d in check_source(app, "main.py", Config()).diagnostics}
+    assert found == {"ASL502"}

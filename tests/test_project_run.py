@@ -715,3 +715,22 @@ def test_a_package_init_runs_only_with_its_package(tmp_path: Path) -> None:
     main.write_text("import evals\n" + main.read_text())  # the app imports the package
     found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert sorted(Path(d.filename).name for d in found) == ["crud.py", "suite.py"]
+
+
+def test_a_package_that_loads_its_modules_runs_with_the_app_inside_it(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    web = root / "shop" / "web"
+    web.mkdir(parents=True)
+    (root / "shop" / "__init__.py").write_text("")
+    (web / "__init__.py").write_text(  # auto-discovers its route modules when imported
+        "import importlib\nimport pkgutil\n\nfor m in pkgutil.iter_modules(__path__):\n"
+        "    importlib.import_module(f'{__name__}.{m.name}')\n"
+    )
+    (web / "app.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    (web / "users.py").write_text(
+        "from sqlalchemy.ext.asyncio import AsyncSession\n\nfrom shop.web.app import app\n\n\n"
+        '@app.get("/owners")\nasync def owners(db: AsyncSession, ids: list[int]):\n'
+        "    return [await db.get(Owner, i) for i in ids]\n"
+    )
+    found = check_paths([root], Config(root=root, preview=True)).diagnostics
+    assert [(Path(d.filename).name, d.code) for d in found] == [("users.py", "ASL301")]

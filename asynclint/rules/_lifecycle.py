@@ -12,7 +12,7 @@ import libcst as cst
 
 from asynclint.semantic.fastapi import Role
 from asynclint.semantic.tables import REQUEST_TYPES
-from asynclint.semantic.walker import code_children, named_parameters
+from asynclint.semantic.walker import code_children
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -237,20 +237,4 @@ def built_per_request(
     if handler is None or outlives_request(semantic, call):
         return None
     scope, role = handler
-    if role is Role.ROUTE and _oauth_redirect(scope.node):
-        return None
     return callee, f"{role.value} `{scope.name}`"
-
-
-#: What an OAuth 2.0 authorization server sends to the client's redirect endpoint (RFC 6749,
-#: 4.1.2): the route that takes both serves one request per user who authorises the app.
-_OAUTH_REDIRECT = frozenset({"code", "state"})
-
-
-def _oauth_redirect(function: cst.CSTNode) -> bool:
-    """A route taking `code` and `state`: an OAuth redirect endpoint, called once when a user
-    connects an account, not a path that carries load."""
-    return (
-        isinstance(function, cst.FunctionDef)
-        and {p.name.value for p in named_parameters(function)} >= _OAUTH_REDIRECT
-    )

@@ -4,6 +4,12 @@ import libcst as cst
 
 from asynclint.rule import Rule
 from asynclint.rules._lifecycle import CLIENTS, built_per_request
+from asynclint.semantic.fastapi import Role
+from asynclint.semantic.scopes import Scope
+from asynclint.semantic.walker import named_parameters
+
+#: What an OAuth 2.0 authorization server sends to the client's redirect endpoint.
+_OAUTH_REDIRECT = frozenset({"code", "state"})
 
 
 class ClientPerRequest(Rule):
@@ -13,8 +19,8 @@ class ClientPerRequest(Rule):
     middleware or an exception handler, sync or async, `async with Client() as c:` included.
     Clients made in `lifespan` or startup hooks, at module level, in helper factories, or
     stored for later (`app.state.client = ...`, `self.client = ...`, a global) are fine. So is
-    an OAuth redirect endpoint (a route taking `code` and `state`, RFC 6749 4.1.2): it runs
-    once per user who connects an account, not under load.
+    an OAuth redirect endpoint (a GET route taking `code` and `state`, RFC 6749 4.1.2): it
+    runs once when a user connects an account or logs in, not under load.
 
     ## Why is this bad?
     A client owns a connection pool. Building one per request throws the pool away after a
@@ -75,12 +81,25 @@ class ClientPerRequest(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         found = built_per_request(self.semantic, node, CLIENTS)
-        if found is not None:
-            scope = self.semantic.scope_of(node)
-            on_loop = scope is not None and scope.function.is_async
+        scope = self.semantic.scope_of(node)
+        if found is not None and scope is not None and not self._oauth_redirect(scope.function):
+            on_loop = scope.function.is_async
             self.report(
                 node, callee=found[0], context=found[1], cost=_cost(found[0], node, on_loop)
             )
+
+    def _oauth_redirect(self, function: Scope) -> bool:
+        """A GET route taking `code` and `state`: the endpoint an OAuth 2.0 authorization
+        server redirects a user to (RFC 6749, 4.1.2), called once when a user connects an
+        account or logs in, not a path that carries load."""
+        node = function.node
+        fastapi = self.semantic.fastapi
+        return (
+            isinstance(node, cst.FunctionDef)
+            and fastapi.role(node) is Role.ROUTE
+            and fastapi.methods.get(id(node)) == frozenset({"GET"})
+            and {p.name.value for p in named_parameters(node)} >= _OAUTH_REDIRECT
+        )
 
 
 def _cost(callee: str, call: cst.Call, on_loop: bool) -> str:

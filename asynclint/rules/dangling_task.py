@@ -88,7 +88,6 @@ class DanglingTask(Rule):
 
     code = "ASL503"
     name = "dangling-task"
-    serves_requests = True
     message = "The result of `{callee}(...)` is dropped: {consequence}"
     fix_title = "Keep a reference (a set of tasks, a TaskGroup) or await the result"
     fix_availability = FixAvailability.SOMETIMES

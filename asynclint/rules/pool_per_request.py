@@ -14,8 +14,7 @@ class PoolPerRequest(Rule):
     `create_async_engine`, `redis.Redis`, `redis.asyncio.Redis`, `from_url`, motor
     `AsyncIOMotorClient`, `pymongo.MongoClient` and `databases.Database`. Pools made in
     `lifespan`, at module level, in helper factories or stored for later are fine, and so is a
-    `redis.Redis(connection_pool=pool)` over a shared pool. So is an OAuth redirect endpoint
-    (a route taking `code` and `state`): it runs once per user who connects an account.
+    `redis.Redis(connection_pool=pool)` over a shared pool.
 
     ## Why is this bad?
     A pool or engine exists to reuse connections across requests. One built per request opens

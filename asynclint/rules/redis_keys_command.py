@@ -66,7 +66,6 @@ class RedisKeysCommand(Rule):
 
     code = "ASL303"
     name = "redis-keys-command"
-    serves_requests = True
     message = (
         "`{callee}` runs `KEYS`, which scans every key and blocks the Redis server: "
         "iterate with `scan_iter(match=...)` instead"

@@ -84,7 +84,6 @@ class UnboundedModuleCache(Rule):
 
     code = "ASL401"
     name = "unbounded-module-cache"
-    serves_requests = True
     message = (
         "Module-level `{name}` grows in `{function}` and nothing evicts or bounds it: "
         "{keys}; use `cachetools.TTLCache`/`LRUCache`, or evict entries"

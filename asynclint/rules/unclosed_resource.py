@@ -56,7 +56,6 @@ class UnclosedResource(Rule):
 
     code = "ASL203"
     name = "unclosed-resource"
-    serves_requests = True
     message = "`{name}` from `{callee}` is {problem}"
     fix_title = "Use `async with`/`with`, or release it in a `finally:` block"
     requires_text = ("connect", "acquire", "Client", "Session", "session")

@@ -90,26 +90,19 @@ class FastAPIModel:
 
     @property
     def one_off(self) -> bool:
-        """A module that never serves a request: a script (it runs its own loop, or has a
-        `__main__` guard, and registers no routes) or an Alembic migration."""
+        """A module that never serves a request: a script or CLI that runs its own event loop
+        (`asyncio.run(main())`) and has no app and no handlers, or an Alembic migration (it
+        imports `alembic` and has no app and no handlers). A `__main__` block alone does not
+        make one: a service module may keep a demo there."""
         if self.is_script:
             return True
-        module = self.model.module_scope
-        for bindings in module.bindings.values():
-            if any(
-                b.kind is BindingKind.IMPORT and (b.qname or "").startswith("alembic")
-                for b in bindings
-            ):
-                return True
         if self.has_app or self.roles:
             return False
-        for statement in self.model.module.body:
-            test = statement.test if isinstance(statement, cst.If) else None
-            if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name):
-                right = test.comparisons[0].comparator
-                if test.left.value == "__name__" and isinstance(right, cst.SimpleString):
-                    return right.evaluated_value == "__main__"
-        return False
+        return any(
+            b.kind is BindingKind.IMPORT and (b.qname or "").startswith("alembic")
+            for bindings in self.model.module_scope.bindings.values()
+            for b in bindings
+        )
 
     def role(self, func: cst.FunctionDef) -> Role | None:
         return self.roles.get(id(func))

@@ -265,8 +265,18 @@ class Reach:
         module that loads modules by name (a plugin registry's
         `importlib.import_module(f"tools.{name}")`) runs every module next to it or below it;
         a registry nothing running imports loads nothing (an eval harness's suites)."""
-        running = {module for module in self.summaries if self._starts(module)}
-        waiting = list(running)
+        running: set[str] = set()
+        waiting: list[str] = []
+
+        def run(module: str) -> None:  # and the packages above it, whose `__init__` runs first
+            for name in _prefixes(module):
+                if name in self.summaries and name not in running:
+                    running.add(name)
+                    waiting.append(name)
+
+        for module in self.summaries:
+            if self._starts(module):
+                run(module)
         while waiting:
             importer = waiting.pop()
             summary = self.summaries[importer]
@@ -274,17 +284,14 @@ class Reach:
             if summary.loads_modules:
                 package = importer.rpartition(".")[0] + "."
                 for module in self.summaries:
-                    if module.startswith(package) and module not in running:
-                        running.add(module)
-                        waiting.append(module)
+                    if module.startswith(package):
+                        run(module)
             for name in named:
                 found = self.by_suffix.get(name)
                 if not found or all(module in running for module in found):
                     continue  # most names: nothing new whichever module they mean
                 for module in _meant(found, importer):
-                    if module not in running:
-                        running.add(module)
-                        waiting.append(module)
+                    run(module)
         return running
 
     def can_run(self, module: str, scope: str) -> bool:
