@@ -35,6 +35,7 @@ Registration = tuple[str, str, tuple[str, ...] | str, str, str]
 def route_facts(model: SemanticModel) -> tuple[Routers, tuple[Registration, ...]]:
     routers: Routers = {}
     registered: list[Registration] = []
+    nested = _nested_includes(model)
     for statement in model.module.body:
         if isinstance(statement, cst.FunctionDef):
             for decorator in statement.decorators:
@@ -49,13 +50,12 @@ def route_facts(model: SemanticModel) -> tuple[Routers, tuple[Registration, ...]
                     found = _include(model, line.value)
                     if found is not None:
                         registered.append(found)
-        if isinstance(statement, (cst.If, cst.Try, cst.FunctionDef)):
-            # Mounted or not depending on the run (or into an app a factory builds): its routes
-            # may answer, they hide nothing.
-            for call in _calls_within(statement):
-                found = _include(model, call)
-                if found is not None:
-                    registered.append(("include?", *found[1:]))
+        # Mounted or not depending on the run (or into an app a factory builds): its routes
+        # may answer, they hide nothing.
+        for call in nested.get(id(statement), ()):
+            found = _include(model, call)
+            if found is not None:
+                registered.append(("include?", *found[1:]))
     for name in _bound_twice(model):  # which one a registration meant cannot be told
         routers.pop(name, None)
     return routers, tuple(registered)
@@ -65,17 +65,25 @@ def _bound_twice(model: SemanticModel) -> list[str]:
     return [name for name, bindings in model.module_scope.bindings.items() if len(bindings) > 1]
 
 
-def _calls_within(statement: cst.CSTNode) -> list[cst.Call]:
-    """The statement-level calls in an `if`, a `try` or a function at module level, nested
-    ones too."""
-    found = []
-    stack = [statement]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
-            found.append(node.value)
-        elif not isinstance(node, (cst.ClassDef, cst.BaseExpression, cst.Decorator)):
-            stack.extend(node.children)
+def _nested_includes(model: SemanticModel) -> dict[int, list[cst.Call]]:
+    """A module-level `if`, `try` or function -> the `include_router(...)` statements in it,
+    nested ones too (not in a class). From the calls the model collected: walking each
+    function's subtree costs more than the rest of the module's summary."""
+    found: dict[int, list[cst.Call]] = {}
+    for call in model.nodes(cst.Call):
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "include_router":
+            continue
+        node = model.parent_of(call)
+        if not isinstance(node, cst.Expr):
+            continue
+        parent = model.parent_of(node)
+        while parent is not None and parent is not model.module:
+            if isinstance(parent, cst.ClassDef):
+                break
+            node, parent = parent, model.parent_of(parent)
+        if parent is model.module and isinstance(node, (cst.If, cst.Try, cst.FunctionDef)):
+            found.setdefault(id(node), []).append(call)
     return found
 
 
