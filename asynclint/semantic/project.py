@@ -104,7 +104,10 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
     summary.imports = model.imported_modules
     jobs: set[str] = set()
     for call in model.nodes(cst.Call):  # type: ignore[attr-defined]
-        called = model.qualified_names(call.func)
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value not in _CALLS_ASKED:
+            continue  # `x.method(...)`: most calls, and resolving them costs
+        called = model.qualified_names(func)
         summary.loads_modules = summary.loads_modules or bool(called & _LOADERS)
         if any(_scheduler_method(q, "add_job") for q in called):
             jobs |= _scheduled(model, call)  # type: ignore[arg-type]
@@ -170,6 +173,10 @@ def _scheduled(model: SemanticModel, call: cst.Call) -> frozenset[str]:
         (a.value for a in call.args if a.keyword is None or a.keyword.value == "func"), None
     )
     return _callable_names(model, target) if target is not None else frozenset()
+
+
+#: The method names of the calls `_reach_facts` looks for: loaders and `scheduler.add_job`.
+_CALLS_ASKED = frozenset({q.rpartition(".")[2] for q in _LOADERS} | {"add_job"})
 
 
 def _scheduler_method(qname: str, method: str) -> bool:
