@@ -734,3 +734,26 @@ def test_a_package_that_loads_its_modules_runs_with_the_app_inside_it(tmp_path: 
     )
     found = check_paths([root], Config(root=root, preview=True)).diagnostics
     assert [(Path(d.filename).name, d.code) for d in found] == [("users.py", "ASL301")]
+
+
+def test_an_answer_through_a_cycle_does_not_depend_on_what_was_asked_first(
+    tmp_path: Path,
+) -> None:
+    """`f` returns `g()` and `g` returns `f()`: asked about `f`, `g` first sees `f` still
+    being worked out; that partial answer must not stand for `g` afterwards."""
+    root = tmp_path / "shop"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    clients = (
+        "import httpx\n\n\ndef g():\n    return f()\n\n\n"
+        "def f():\n    if a:\n        return httpx.Client()\n    return g()\n"
+    )
+    (root / "app" / "main.py").write_text(
+        "from fastapi import FastAPI\n\nfrom app.clients import g\n\napp = FastAPI()\n\n\n"
+        '@app.get("/")\nasync def handler():\n    client = g()\n'
+        '    return client.get("https://example.com").json()\n'
+    )
+    for tail in ("", "\n\ng().close()\n", "\n\nf().close()\n"):
+        (root / "app" / "clients.py").write_text(clients + tail)
+        found = check_paths([root], Config(root=root), jobs=1).diagnostics
+        assert [(Path(d.filename).name, d.code) for d in found] == [("main.py", "ASL101")]
