@@ -40,7 +40,10 @@ class DanglingTask(Rule):
     work dropped on every request. That is a choice: such a worker is still better kept
     (to cancel it at shutdown and see it fail), but readers of real services did not count
     it as a pitfall. A task dropped at shutdown (a shutdown hook, a lifespan after its
-    `yield`) is reported: it is the likeliest to be lost.
+    `yield`) is reported: it is the likeliest to be lost. Nor is a task that runs a periodic
+    loop of the same file minding its own failures (an `async def` whose `while` loop catches
+    `Exception` around its work and sleeps between rounds, as `repeat_every` does): the
+    loop's timer holds it while it sleeps, and it logs what fails instead of losing it.
 
     ## Why is this bad?
     The event loop keeps only a weak reference to a task. A task nobody holds can be
@@ -100,7 +103,7 @@ class DanglingTask(Rule):
             return
         spawner = sorted(self.semantic.qualified_names(call.func) & SPAWNERS)
         if spawner:
-            if not self._finishes_at_once(call):
+            if not self._finishes_at_once(call) and not self._minds_itself(call):
                 fix = self._fix(node, call)
                 self.report(call, fix=fix, callee=spawner[0], consequence=_TASK_LOST)
             return
@@ -109,7 +112,7 @@ class DanglingTask(Rule):
             return
         if self.semantic.types_of(func.value) & LOOP_TYPES:
             task = func.attr.value == "create_task"
-            if task and self._finishes_at_once(call):
+            if task and (self._finishes_at_once(call) or self._minds_itself(call)):
                 return
             self.report(
                 call,
@@ -148,6 +151,43 @@ class DanglingTask(Rule):
         return any(
             (facts := self.semantic.function_facts(qname)) is not None and not facts.suspends
             for qname in sorted(self.semantic.qualified_names(argument.func))
+        )
+
+    def _minds_itself(self, spawn: cst.Call) -> bool:
+        """The task runs an `async def` of this file with a periodic loop that minds its own
+        failures: a `while` whose body catches `Exception` (or anything) around its work and
+        awaits `asyncio.sleep` between rounds."""
+        argument = spawn.args[0].value if spawn.args else None
+        if not isinstance(argument, cst.Call):
+            return False
+        function = self.semantic.local_function(argument.func)
+        return (
+            function is not None
+            and function.asynchronous is not None
+            and any(
+                isinstance(node, cst.While) and self._periodic(node)
+                for node in body_nodes(function.body)
+            )
+        )
+
+    def _periodic(self, loop: cst.While) -> bool:
+        nodes = list(body_nodes(loop.body))
+        sleeps = any(
+            isinstance(node, cst.Await)
+            and isinstance(node.expression, cst.Call)
+            and self.semantic.resolves_to(node.expression.func, "asyncio.sleep")
+            for node in nodes
+        )
+        return sleeps and any(
+            isinstance(node, cst.Try) and any(self._catches_all(h) for h in node.handlers)
+            for node in nodes
+        )
+
+    def _catches_all(self, handler: cst.ExceptHandler) -> bool:
+        caught = handler.type
+        return caught is None or any(
+            self.semantic.resolves_to(caught, name)
+            for name in ("builtins.Exception", "builtins.BaseException")
         )
 
     def _fix(self, expr: cst.Expr, call: cst.Call) -> Fix | None:
