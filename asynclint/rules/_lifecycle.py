@@ -12,7 +12,7 @@ import libcst as cst
 
 from asynclint.semantic.fastapi import Role
 from asynclint.semantic.tables import REQUEST_TYPES
-from asynclint.semantic.walker import code_children
+from asynclint.semantic.walker import body_nodes, code_children
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -216,6 +216,52 @@ def kind_of(semantic: SemanticModel, use: cst.Name, function: Scope) -> str:
     return "escape"  # returned, yielded, aliased, stored, put in a container...
 
 
+def fills_once(semantic: SemanticModel, node: cst.CSTNode, function: Scope) -> bool:
+    """`node` runs only while a module-level name that `function` fills is still unset: under
+    an `if` that tests the name, or after an `if` that tests it and returns
+    (`global key; if key: return key; ...; key = fetched`). Once filled, the function never
+    gets there again: the work runs once per process, not once per request."""
+    filled = {
+        name
+        for name in function.declared_outer
+        if any(_fills(semantic, use) for use in _names(function.node.body, name))
+    }
+    if not filled:
+        return False
+    child, parent = node, semantic.parent_of(node)
+    while parent is not None and parent is not function.node:
+        if isinstance(parent, cst.If) and parent.body is child and _tests(parent, filled):
+            return True
+        if isinstance(parent, cst.IndentedBlock):
+            at = next(i for i, statement in enumerate(parent.body) if statement is child)
+            if any(
+                isinstance(s, cst.If)
+                and _tests(s, filled)
+                and any(isinstance(n, cst.Return) for n in body_nodes(s.body))
+                for s in parent.body[:at]
+            ):
+                return True
+        child, parent = parent, semantic.parent_of(parent)
+    return False
+
+
+def _names(root: cst.CSTNode, name: str) -> Iterator[cst.Name]:
+    for node in body_nodes(root):
+        if isinstance(node, cst.Name) and node.value == name:
+            yield node
+
+
+def _fills(semantic: SemanticModel, name: cst.Name) -> bool:
+    parent = semantic.parent_of(name)
+    return isinstance(parent, cst.AssignTarget) or (
+        isinstance(parent, cst.AnnAssign) and parent.target is name
+    )
+
+
+def _tests(branch: cst.If, names: set[str]) -> bool:
+    return any(isinstance(n, cst.Name) and n.value in names for n in body_nodes(branch.test))
+
+
 def in_finally(semantic: SemanticModel, node: cst.CSTNode, function: cst.CSTNode) -> bool:
     """`node` is in the `finally:` block of a `try` of `function`."""
     child, parent = node, semantic.parent_of(node)
@@ -237,4 +283,6 @@ def built_per_request(
     if handler is None or outlives_request(semantic, call):
         return None
     scope, role = handler
+    if fills_once(semantic, call, scope):
+        return None
     return callee, f"{role.value} `{scope.name}`"

@@ -20,7 +20,9 @@ class ClientPerRequest(Rule):
     Clients made in `lifespan` or startup hooks, at module level, in helper factories, or
     stored for later (`app.state.client = ...`, `self.client = ...`, a global) are fine. So is
     an OAuth redirect endpoint (a GET route taking `code` and `state`, RFC 6749 4.1.2): it
-    runs once when a user connects an account or logs in, not under load.
+    runs once when a user connects an account or logs in, not under load. Nor is a client
+    built only while a module-level name the handler fills is unset (`global key; if key:
+    return key`, or under `if key is None:`): once filled, that code never runs again.
 
     ## Why is this bad?
     A client owns a connection pool. Building one per request throws the pool away after a

@@ -44,6 +44,8 @@ class DanglingTask(Rule):
     loop of the same file minding its own failures (an `async def` whose `while` loop catches
     `Exception` around its work and sleeps between rounds, as `repeat_every` does): the
     loop's timer holds it while it sleeps, and it logs what fails instead of losing it.
+    Nor is a close scheduled from a `__del__`: a finalizer can neither await nor hand the
+    task to anyone, and its cleanup is best-effort by design.
 
     ## Why is this bad?
     The event loop keeps only a weak reference to a task. A task nobody holds can be
@@ -99,7 +101,7 @@ class DanglingTask(Rule):
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
-        if not isinstance(call, cst.Call) or self._at_startup(call):
+        if not isinstance(call, cst.Call) or self._at_startup(call) or self._in_finalizer(call):
             return
         spawner = sorted(self.semantic.qualified_names(call.func) & SPAWNERS)
         if spawner:
@@ -131,6 +133,13 @@ class DanglingTask(Rule):
             and self.semantic.fastapi.starts(function)
             and id(call) in before_yield(function)
         )
+
+    def _in_finalizer(self, call: cst.Call) -> bool:
+        """In a `__del__`: the object is going away, nothing can await there, and a close
+        scheduled from it is best-effort by design (the OpenAI SDK's clients do it)."""
+        scope = self.semantic.scope_of(call)
+        function = scope.function.node if scope is not None else None
+        return isinstance(function, cst.FunctionDef) and function.name.value == "__del__"
 
     def _finishes_at_once(self, spawn: cst.Call) -> bool:
         """The task runs a coroutine that never suspends (no `await`, `async for` or `async

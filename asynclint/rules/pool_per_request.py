@@ -14,7 +14,9 @@ class PoolPerRequest(Rule):
     `create_async_engine`, `redis.Redis`, `redis.asyncio.Redis`, `from_url`, motor
     `AsyncIOMotorClient`, `pymongo.MongoClient` and `databases.Database`. Pools made in
     `lifespan`, at module level, in helper factories or stored for later are fine, and so is a
-    `redis.Redis(connection_pool=pool)` over a shared pool.
+    `redis.Redis(connection_pool=pool)` over a shared pool, and so is a pool built only while a
+    module-level name the handler fills is unset (`global key; if key: return key`): once
+    filled, that code never runs again.
 
     ## Why is this bad?
     A pool or engine exists to reuse connections across requests. One built per request opens
