@@ -238,9 +238,38 @@ class LoopAnalysis:
             return None
         for loop in self.enclosing(call):
             varying = self.varying(loop)
-            if any(self._varies_at(call, loop, name, varying) for name in read & varying):
+            varies = any(self._varies_at(call, loop, n, varying) for n in read & varying)
+            if varies and not self._chained(call, loop, read):
                 return loop
         return None
+
+    def _chained(self, call: cst.Call, loop: cst.CSTNode, read: set[str]) -> bool:
+        """Each call needs what the one before answered: its arguments read (directly or
+        through names assigned in the loop) a name that the loop sets from the call's own
+        result. Filters applied in turn, each to the last one's output, or a cursor taken
+        from the previous page: no batch and no gather can make such calls at once."""
+        body = getattr(loop, "body", None)  # a comprehension has none: it assigns nothing
+        if body is None:
+            return False
+        pairs = [(target_names(t), v) for t, v, _ in assignments(body)]
+        around = set()
+        node: cst.CSTNode | None = call
+        while node is not None and node is not loop:
+            around.add(id(node))
+            node = self.semantic.parent_of(node)
+        answers = set().union(*(targets for targets, value in pairs if id(value) in around))
+        if not answers:
+            return False
+        answers = dependent_names(body, answers)
+        needed, waiting = set(read), list(read)
+        while waiting:
+            name = waiting.pop()
+            for targets, value in pairs:
+                if name in targets:
+                    fresh = set(names_in(value)) - needed
+                    needed |= fresh
+                    waiting.extend(fresh)
+        return any(targets & needed and set(names_in(value)) & answers for targets, value in pairs)
 
     def _varies_at(
         self, call: cst.CSTNode, loop: cst.CSTNode, name: str, varying: frozenset[str]

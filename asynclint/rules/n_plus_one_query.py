@@ -57,7 +57,8 @@ class NPlusOneQuery(Rule):
     A loop over a few fixed steps (`range(7)`, `rows[:10]`: at most 12) or over values the code
     was written with (a literal, a constant table's entry) is not reported, nor are queries no
     `IN (...)` batches: a walk over a graph (each next id comes from the previous answer,
-    through a work list or recursion) and one query per range (`Log.at >= goal.start`). Nor
+    through a work list or recursion), a chain (each query's arguments use what the one
+    before returned: `after = row["last"]`) and one query per range (`Log.at >= goal.start`). Nor
     is code off every request path: a lifespan or startup hook (it runs once), or a function
     the project schedules on a timer (APScheduler's `add_job` or `scheduled_job`, `repeat_every`).
 

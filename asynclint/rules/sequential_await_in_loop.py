@@ -24,7 +24,8 @@ class SequentialAwaitInLoop(Rule):
     A loop that sleeps between requests (`await asyncio.sleep(...)`) is paced on purpose
     and not reported, nor is a crawl whose next request comes from the previous answer (a
     loop that adds what it found to the list it works through, or calls its own function with
-    it); nor is code off every request path: a lifespan or startup hook, or a
+    it), nor a chain whose requests each send what the one before answered (filters applied
+    in turn: `payload = response.json()`); nor is code off every request path: a lifespan or startup hook, or a
     function the project schedules on a timer (APScheduler's `add_job` or `scheduled_job`,
     `repeat_every`).
 
