@@ -245,9 +245,10 @@ class LoopAnalysis:
 
     def _chained(self, call: cst.Call, loop: cst.CSTNode, read: set[str]) -> bool:
         """Each call needs what the one before answered: its arguments read (directly or
-        through names assigned in the loop) a name that the loop sets from the call's own
-        result. Filters applied in turn, each to the last one's output, or a cursor taken
-        from the previous page: no batch and no gather can make such calls at once."""
+        through names set earlier in the iteration) a name that the iteration before set
+        from the call's own result. Filters applied in turn, each to the last one's output, or
+        a cursor taken from the previous page: no batch and no gather can make such calls at
+        once."""
         body = getattr(loop, "body", None)  # a comprehension has none: it assigns nothing
         if body is None:
             return False
@@ -261,15 +262,35 @@ class LoopAnalysis:
         if not answers:
             return False
         answers = dependent_names(body, answers)
-        needed, waiting = set(read), list(read)
-        while waiting:
-            name = waiting.pop()
-            for targets, value in pairs:
-                if name in targets:
-                    fresh = set(names_in(value)) - needed
-                    needed |= fresh
-                    waiting.extend(fresh)
-        return any(targets & needed and set(names_in(value)) & answers for targets, value in pairs)
+        seen: set[tuple[str, int]] = set()
+
+        def carried(name: str, at: cst.CSTNode) -> bool:
+            if (name, id(at)) in seen:
+                return False
+            seen.add((name, id(at)))
+            if self._set_earlier(at, loop, name):  # this iteration's value: follow it
+                value = self._reaching_value(at, loop, name)
+                return value is not None and any(carried(n, value) for n in set(names_in(value)))
+            return any(
+                name in targets and set(names_in(value)) & answers for targets, value in pairs
+            )
+
+        return any(carried(name, call) for name in read)
+
+    def _set_earlier(self, node: cst.CSTNode, loop: cst.CSTNode, name: str) -> bool:
+        """A statement before `node` in the same iteration of `loop` assigns `name`."""
+        child, parent = node, self.semantic.parent_of(node)
+        while parent is not None and parent is not loop:
+            if isinstance(parent, cst.IndentedBlock):
+                index = next(i for i, s in enumerate(parent.body) if s is child)
+                if any(
+                    name in target_names(target)
+                    for statement in parent.body[:index]
+                    for target, _, _ in assignments(statement)
+                ):
+                    return True
+            child, parent = parent, self.semantic.parent_of(parent)
+        return False
 
     def _varies_at(
         self, call: cst.CSTNode, loop: cst.CSTNode, name: str, varying: frozenset[str]
