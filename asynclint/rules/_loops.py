@@ -263,19 +263,27 @@ class LoopAnalysis:
             return False
         answers = dependent_names(body, answers)
         seen: set[tuple[str, int]] = set()
+        return any(self._carried(name, call, loop, pairs, answers, seen) for name in read)
 
-        def carried(name: str, at: cst.CSTNode) -> bool:
-            if (name, id(at)) in seen:
-                return False
-            seen.add((name, id(at)))
-            if self._set_earlier(at, loop, name):  # this iteration's value: follow it
-                value = self._reaching_value(at, loop, name)
-                return value is not None and any(carried(n, value) for n in set(names_in(value)))
-            return any(
-                name in targets and set(names_in(value)) & answers for targets, value in pairs
+    def _carried(
+        self,
+        name: str,
+        at: cst.CSTNode,
+        loop: cst.CSTNode,
+        pairs: list[tuple[set[str], cst.CSTNode]],
+        answers: set[str],
+        seen: set[tuple[str, int]],
+    ) -> bool:
+        """The value of `name` read at `at` comes from an answer of the iteration before."""
+        if (name, id(at)) in seen:
+            return False
+        seen.add((name, id(at)))
+        if self._set_earlier(at, loop, name):  # this iteration's value: follow it
+            value = self._reaching_value(at, loop, name)
+            return value is not None and any(
+                self._carried(n, value, loop, pairs, answers, seen) for n in set(names_in(value))
             )
-
-        return any(carried(name, call) for name in read)
+        return any(name in targets and set(names_in(value)) & answers for targets, value in pairs)
 
     def _set_earlier(self, node: cst.CSTNode, loop: cst.CSTNode, name: str) -> bool:
         """A statement before `node` in the same iteration of `loop` assigns `name`."""
