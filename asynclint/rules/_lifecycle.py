@@ -218,9 +218,9 @@ def kind_of(semantic: SemanticModel, use: cst.Name, function: Scope) -> str:
 
 def fills_once(semantic: SemanticModel, node: cst.CSTNode, function: Scope) -> bool:
     """`node` runs only while a module-level name that `function` fills is still unset: under
-    an `if` that tests the name, or after an `if` that tests it and returns
-    (`global key; if key: return key; ...; key = fetched`). Once filled, the function never
-    gets there again: the work runs once per process, not once per request."""
+    `if not key:` / `if key is None:`, or after `if key:` / `if key is not None:` whose body
+    ends in a `return` (`global key; if key: return key; ...; key = fetched`). Once filled,
+    the function never gets there again: the work runs once per process, not per request."""
     filled = {
         name
         for name in function.declared_outer
@@ -230,19 +230,50 @@ def fills_once(semantic: SemanticModel, node: cst.CSTNode, function: Scope) -> b
         return False
     child, parent = node, semantic.parent_of(node)
     while parent is not None and parent is not function.node:
-        if isinstance(parent, cst.If) and parent.body is child and _tests(parent, filled):
+        if isinstance(parent, cst.If) and parent.body is child and _unset(parent.test, filled):
             return True
         if isinstance(parent, cst.IndentedBlock):
             at = next(i for i, statement in enumerate(parent.body) if statement is child)
-            if any(
-                isinstance(s, cst.If)
-                and _tests(s, filled)
-                and any(isinstance(n, cst.Return) for n in body_nodes(s.body))
-                for s in parent.body[:at]
-            ):
+            if any(_returns_when_set(s, filled) for s in parent.body[:at]):
                 return True
         child, parent = parent, semantic.parent_of(parent)
     return False
+
+
+def _returns_when_set(statement: cst.CSTNode, names: set[str]) -> bool:
+    """`if key: ... return ...` (or `if key is not None:`), its body ending in the return."""
+    if not isinstance(statement, cst.If) or statement.orelse is not None:
+        return False
+    body = statement.body.body
+    last = body[-1] if body else None
+    returns = isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)
+    return returns and _set(statement.test, names)
+
+
+def _set(test: cst.BaseExpression, names: set[str]) -> bool:
+    """`key` or `key is not None`."""
+    if isinstance(test, cst.Name):
+        return test.value in names
+    return _compares_none(test, names, cst.IsNot)
+
+
+def _unset(test: cst.BaseExpression, names: set[str]) -> bool:
+    """`not key` or `key is None`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return isinstance(test.expression, cst.Name) and test.expression.value in names
+    return _compares_none(test, names, cst.Is)
+
+
+def _compares_none(test: cst.BaseExpression, names: set[str], operator: type) -> bool:
+    return (
+        isinstance(test, cst.Comparison)
+        and isinstance(test.left, cst.Name)
+        and test.left.value in names
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, operator)
+        and isinstance(test.comparisons[0].comparator, cst.Name)
+        and test.comparisons[0].comparator.value == "None"
+    )
 
 
 def _names(root: cst.CSTNode, name: str) -> Iterator[cst.Name]:
@@ -256,10 +287,6 @@ def _fills(semantic: SemanticModel, name: cst.Name) -> bool:
     return isinstance(parent, cst.AssignTarget) or (
         isinstance(parent, cst.AnnAssign) and parent.target is name
     )
-
-
-def _tests(branch: cst.If, names: set[str]) -> bool:
-    return any(isinstance(n, cst.Name) and n.value in names for n in body_nodes(branch.test))
 
 
 def in_finally(semantic: SemanticModel, node: cst.CSTNode, function: cst.CSTNode) -> bool:

@@ -15,11 +15,16 @@ import libcst as cst
 
 from asynclint.semantic.model import SemanticModel
 from asynclint.semantic.scopes import Binding, BindingKind, Scope
-from asynclint.semantic.walker import body_nodes, code_children
+from asynclint.semantic.walker import body_nodes, code_children, named_parameters
 
 Comprehension = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _LITERALS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
 _BOUNDARIES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)
+#: What may skip a statement in a loop's body.
+_CONDITIONAL = (
+    cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.For, cst.While,
+    cst.Match, cst.IfExp, cst.BooleanOperation,
+)  # fmt: skip
 #: `item = stack.pop()` in a `while` body: the loop drains a collection, one item per turn.
 _DRAIN_METHODS = frozenset({"pop", "popleft", "popitem", "get_nowait"})
 #: `stack.extend(children)`: what a loop adds to the collection it works through.
@@ -46,6 +51,25 @@ def names_in(node: cst.CSTNode, *, bounds: bool = True) -> Iterator[str]:
 
 
 _RANGE_OPERATORS = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+
+
+def _own_names(node: cst.CSTNode) -> set[str]:
+    """Names bound inside `node` by its comprehensions and lambdas: not read from outside."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.CompFor):
+            found |= target_names(current.target)
+        elif isinstance(current, cst.Lambda):
+            found |= {param.name.value for param in named_parameters(current)}
+        stack.extend(code_children(current))
+    return found
+
+
+def _read_by(value: cst.CSTNode) -> set[str]:
+    """The names `value` reads from outside it."""
+    return set(names_in(value)) - _own_names(value)
 
 
 def _range(node: cst.CSTNode) -> bool:
@@ -245,45 +269,61 @@ class LoopAnalysis:
 
     def _chained(self, call: cst.Call, loop: cst.CSTNode, read: set[str]) -> bool:
         """Each call needs what the one before answered: its arguments read (directly or
-        through names set earlier in the iteration) a name that the iteration before set
-        from the call's own result. Filters applied in turn, each to the last one's output, or
-        a cursor taken from the previous page: no batch and no gather can make such calls at
-        once."""
+        through names set earlier in the iteration) a name that every iteration sets, after
+        the call, from the call's own result. Filters applied in turn, each to the last one's
+        output, or a cursor taken from the previous page: no batch and no gather can make
+        such calls at once. A name set only on some path (a token refreshed after a 401) is
+        not what the calls are about."""
         body = getattr(loop, "body", None)  # a comprehension has none: it assigns nothing
         if body is None:
             return False
         pairs = [(target_names(t), v) for t, v, _ in assignments(body)]
-        around = set()
+        around, fresh = set(), set()
         node: cst.CSTNode | None = call
-        while node is not None and node is not loop:
+        while node is not None:
             around.add(id(node))
+            if isinstance(node, cst.For):  # set from the iterator, anew each time
+                fresh |= target_names(node.target)
+            if node is loop:
+                break
             node = self.semantic.parent_of(node)
         answers = set().union(*(targets for targets, value in pairs if id(value) in around))
         if not answers:
             return False
         answers = dependent_names(body, answers)
-        seen: set[tuple[str, int]] = set()
-        return any(self._carried(name, call, loop, pairs, answers, seen) for name in read)
-
-    def _carried(
-        self,
-        name: str,
-        at: cst.CSTNode,
-        loop: cst.CSTNode,
-        pairs: list[tuple[set[str], cst.CSTNode]],
-        answers: set[str],
-        seen: set[tuple[str, int]],
-    ) -> bool:
-        """The value of `name` read at `at` comes from an answer of the iteration before."""
-        if (name, id(at)) in seen:
+        carriers = {
+            name
+            for targets, value in pairs
+            if set(_read_by(value)) & answers and self._always_runs(value, loop)
+            for name in targets
+        } - fresh
+        if not carriers:
             return False
-        seen.add((name, id(at)))
-        if self._set_earlier(at, loop, name):  # this iteration's value: follow it
-            value = self._reaching_value(at, loop, name)
-            return value is not None and any(
-                self._carried(n, value, loop, pairs, answers, seen) for n in set(names_in(value))
-            )
-        return any(name in targets and set(names_in(value)) & answers for targets, value in pairs)
+        waiting = [(name, call) for name in set(read) - _own_names(call)]
+        seen: set[tuple[str, int]] = set()
+        while waiting:
+            name, at = waiting.pop()
+            if (name, id(at)) in seen or name in fresh:
+                continue
+            seen.add((name, id(at)))
+            if not self._set_earlier(at, loop, name):
+                if name in carriers:  # the value the iteration before left
+                    return True
+                continue
+            value = self._reaching_value(at, loop, name)  # this iteration's value: follow it
+            if value is not None:
+                waiting.extend((n, value) for n in _read_by(value))
+        return False
+
+    def _always_runs(self, node: cst.CSTNode, loop: cst.CSTNode) -> bool:
+        """`node` runs in every iteration that gets through: no branch, handler or inner
+        loop lies between it and `loop`."""
+        parent = self.semantic.parent_of(node)
+        while parent is not None and parent is not loop:
+            if isinstance(parent, _CONDITIONAL):
+                return False
+            parent = self.semantic.parent_of(parent)
+        return parent is loop
 
     def _set_earlier(self, node: cst.CSTNode, loop: cst.CSTNode, name: str) -> bool:
         """A statement before `node` in the same iteration of `loop` assigns `name`."""

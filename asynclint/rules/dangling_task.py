@@ -5,6 +5,7 @@ import libcst as cst
 from asynclint.fix import Applicability, Fix
 from asynclint.rule import FixAvailability, Rule
 from asynclint.rules._fixes import module_name_at, spelled_names
+from asynclint.rules._lifecycle import request_handler
 from asynclint.semantic.walker import before_yield, body_nodes, never_suspends
 
 REGISTRY = "_background_tasks"
@@ -41,9 +42,10 @@ class DanglingTask(Rule):
     (to cancel it at shutdown and see it fail), but readers of real services did not count
     it as a pitfall. A task dropped at shutdown (a shutdown hook, a lifespan after its
     `yield`) is reported: it is the likeliest to be lost. Nor is a task that runs a periodic
-    loop of the same file minding its own failures (an `async def` whose `while` loop catches
-    `Exception` around its work and sleeps between rounds, as `repeat_every` does): the
-    loop's timer holds it while it sleeps, and it logs what fails instead of losing it.
+    loop of the same file minding its own failures, started outside a request handler (an
+    `async def` whose `while` loop never returns or breaks, catches `Exception` around its
+    work and sleeps between rounds, as `repeat_every` does): the loop's timer holds it while
+    it sleeps, and it logs what fails instead of losing it.
     Nor is a close scheduled from a `__del__`: a finalizer can neither await nor hand the
     task to anyone, and its cleanup is best-effort by design.
 
@@ -163,11 +165,13 @@ class DanglingTask(Rule):
         )
 
     def _minds_itself(self, spawn: cst.Call) -> bool:
-        """The task runs an `async def` of this file with a periodic loop that minds its own
-        failures: a `while` whose body catches `Exception` (or anything) around its work and
-        awaits `asyncio.sleep` between rounds."""
+        """Outside a request handler, the task runs an `async def` of this file with a
+        periodic loop that minds its own failures: a `while` that never returns or breaks,
+        whose body catches `Exception` (or anything) around its work and awaits
+        `asyncio.sleep` between rounds. A retry loop (it returns once the work succeeds) is
+        one-shot work, not a loop that lives as long as the app."""
         argument = spawn.args[0].value if spawn.args else None
-        if not isinstance(argument, cst.Call):
+        if not isinstance(argument, cst.Call) or request_handler(self.semantic, spawn):
             return False
         function = self.semantic.local_function(argument.func)
         return (
@@ -181,6 +185,8 @@ class DanglingTask(Rule):
 
     def _periodic(self, loop: cst.While) -> bool:
         nodes = list(body_nodes(loop.body))
+        if any(isinstance(node, (cst.Return, cst.Break)) for node in nodes):
+            return False  # (a `break` of an inner loop too: erring towards reporting)
         sleeps = any(
             isinstance(node, cst.Await)
             and isinstance(node.expression, cst.Call)

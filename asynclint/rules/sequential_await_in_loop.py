@@ -25,9 +25,9 @@ class SequentialAwaitInLoop(Rule):
     and not reported, nor is a crawl whose next request comes from the previous answer (a
     loop that adds what it found to the list it works through, or calls its own function with
     it), nor a chain whose requests each send what the one before answered (filters applied
-    in turn: `payload = response.json()`); nor is code off every request path: a lifespan or startup hook, or a
-    function the project schedules on a timer (APScheduler's `add_job` or `scheduled_job`,
-    `repeat_every`).
+    in turn: `payload = response.json()`); nor is code off every request path: a lifespan
+    or startup hook, or a function the project schedules on a timer (APScheduler's `add_job`
+    or `scheduled_job`, `repeat_every`).
 
     As for every ASL2xx-ASL5xx rule, code that serves no request is left alone (a router
     nobody mounts and the services only it uses, what only a script, a CLI or a worker
