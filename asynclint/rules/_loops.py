@@ -294,7 +294,7 @@ class LoopAnalysis:
         carriers = {
             name
             for targets, value in pairs
-            if set(_read_by(value)) & answers and self._always_runs(value, loop)
+            if _read_by(value) & answers and self._always_runs(value, loop)
             for name in targets
         } - fresh
         if not carriers:
@@ -327,18 +327,21 @@ class LoopAnalysis:
 
     def _set_earlier(self, node: cst.CSTNode, loop: cst.CSTNode, name: str) -> bool:
         """A statement before `node` in the same iteration of `loop` assigns `name`."""
+        return any(
+            name in target_names(target)
+            for statement in self._earlier_statements(node, loop)
+            for target, _, _ in assignments(statement)
+        )
+
+    def _earlier_statements(self, node: cst.CSTNode, loop: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """The statements that run before `node` in an iteration of `loop`, in its enclosing
+        blocks: the nearest first."""
         child, parent = node, self.semantic.parent_of(node)
         while parent is not None and parent is not loop:
             if isinstance(parent, cst.IndentedBlock):
                 index = next(i for i, s in enumerate(parent.body) if s is child)
-                if any(
-                    name in target_names(target)
-                    for statement in parent.body[:index]
-                    for target, _, _ in assignments(statement)
-                ):
-                    return True
+                yield from reversed(parent.body[:index])
             child, parent = parent, self.semantic.parent_of(parent)
-        return False
 
     def _varies_at(
         self, call: cst.CSTNode, loop: cst.CSTNode, name: str, varying: frozenset[str]
@@ -356,32 +359,25 @@ class LoopAnalysis:
     ) -> cst.BaseExpression | None:
         """The value of the last plain `name = value` before `node` in its enclosing blocks
         within `loop`; None when there is none, or an earlier statement may rebind it."""
-        child, parent = node, self.semantic.parent_of(node)
-        while parent is not None and parent is not loop:
-            if isinstance(parent, cst.IndentedBlock):
-                index = next(i for i, s in enumerate(parent.body) if s is child)
-                for statement in reversed(parent.body[:index]):
-                    if not isinstance(statement, cst.SimpleStatementLine):
-                        if name in {
-                            n for t, _, _ in assignments(statement) for n in target_names(t)
-                        }:
-                            return None
-                        continue
-                    for small in reversed(statement.body):
-                        if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-                            targets = (
-                                [small.target]
-                                if not isinstance(small, cst.Assign)
-                                else [t.target for t in small.targets]
-                            )
-                            if any(name in target_names(t) for t in targets):
-                                plain = (
-                                    isinstance(small, cst.Assign)
-                                    and len(targets) == 1
-                                    and isinstance(targets[0], cst.Name)
-                                )
-                                return small.value if plain else None
-            child, parent = parent, self.semantic.parent_of(parent)
+        for statement in self._earlier_statements(node, loop):
+            if not isinstance(statement, cst.SimpleStatementLine):
+                if name in {n for t, _, _ in assignments(statement) for n in target_names(t)}:
+                    return None
+                continue
+            for small in reversed(statement.body):
+                if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                    targets = (
+                        [small.target]
+                        if not isinstance(small, cst.Assign)
+                        else [t.target for t in small.targets]
+                    )
+                    if any(name in target_names(t) for t in targets):
+                        plain = (
+                            isinstance(small, cst.Assign)
+                            and len(targets) == 1
+                            and isinstance(targets[0], cst.Name)
+                        )
+                        return small.value if plain else None
         return None
 
     def _chain(self, call: cst.Call) -> Iterator[cst.Call]:

@@ -125,11 +125,22 @@ class DanglingTask(Rule):
                 consequence=_TASK_LOST if task else _FUTURE_LOST,
             )
 
+    def _spawner(self, call: cst.Call) -> cst.CSTNode | None:
+        """The function (or module) whose code makes `call`."""
+        scope = self.semantic.scope_of(call)
+        return scope.function.node if scope is not None else None
+
+    def _coroutine_def(self, spawn: cst.Call) -> tuple[cst.Call | None, cst.FunctionDef | None]:
+        """The call that makes the task's coroutine, and its `def` in this file if any."""
+        argument = spawn.args[0].value if spawn.args else None
+        if not isinstance(argument, cst.Call):
+            return None, None
+        return argument, self.semantic.local_function(argument.func)
+
     def _at_startup(self, call: cst.Call) -> bool:
         """In a startup hook, or a lifespan before its `yield` (after it, at shutdown, a
         dropped task is the likeliest to be lost)."""
-        scope = self.semantic.scope_of(call)
-        function = scope.function.node if scope is not None else None
+        function = self._spawner(call)
         return (
             isinstance(function, cst.FunctionDef)
             and self.semantic.fastapi.starts(function)
@@ -139,8 +150,7 @@ class DanglingTask(Rule):
     def _in_finalizer(self, call: cst.Call) -> bool:
         """In a `__del__`: the object is going away, nothing can await there, and a close
         scheduled from it is best-effort by design (the OpenAI SDK's clients do it)."""
-        scope = self.semantic.scope_of(call)
-        function = scope.function.node if scope is not None else None
+        function = self._spawner(call)
         return isinstance(function, cst.FunctionDef) and function.name.value == "__del__"
 
     def _finishes_at_once(self, spawn: cst.Call) -> bool:
@@ -148,10 +158,9 @@ class DanglingTask(Rule):
         with`): it finishes in its first step, which the loop holds. Its `async def` is in
         this file, or another module's summary says so. A plain `def` of this file that
         returns nothing makes no coroutine at all: `create_task` raises `TypeError`."""
-        argument = spawn.args[0].value if spawn.args else None
-        if not isinstance(argument, cst.Call):
+        argument, function = self._coroutine_def(spawn)
+        if argument is None:
             return False
-        function = self.semantic.local_function(argument.func)
         if function is not None:
             if function.asynchronous is None:
                 return not any(
@@ -170,10 +179,9 @@ class DanglingTask(Rule):
         whose body catches `Exception` (or anything) around its work and awaits
         `asyncio.sleep` between rounds. A retry loop (it returns once the work succeeds) is
         one-shot work, not a loop that lives as long as the app."""
-        argument = spawn.args[0].value if spawn.args else None
-        if not isinstance(argument, cst.Call) or request_handler(self.semantic, spawn):
+        if request_handler(self.semantic, spawn):
             return False
-        function = self.semantic.local_function(argument.func)
+        _, function = self._coroutine_def(spawn)
         return (
             function is not None
             and function.asynchronous is not None
