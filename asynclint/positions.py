@@ -148,18 +148,15 @@ class _Statements:
             # The innermost statement that can be placed; an ambiguous one (`return None`
             # twice in a function) is located inside its enclosing statement instead.
             for depth in range(len(path) - 1, -1, -1):
-                span = self._span(path[: depth + 1])
-                if span is not None:
+                placed = self._generate(path[: depth + 1], wanted)
+                if placed is not None:
                     break
             else:
                 return None
-            statement = path[depth]
-            state = _LocatingState(self.module, wanted, self._indents(statement))
-            with suppress(_Done):
-                statement._codegen(state)
+            start, state = placed
             if len(state.found) != len(wanted):
                 return None
-            shift = _newlines(self.text, span[0])
+            shift = _newlines(self.text, start)
             for key, ((row, column), (end_row, end_column)) in state.found.items():
                 found[key] = ((row + shift, column), (end_row + shift, end_column))
         return found
@@ -200,14 +197,23 @@ class _Statements:
         return None if outer is None else self._unique(code, *outer)
 
     def _span(self, path: list[cst.CSTNode]) -> tuple[int, int] | None:
+        if id(path[-1]) not in self.offsets:
+            self._generate(path)
+        return self.offsets[id(path[-1])]
+
+    def _generate(
+        self, path: list[cst.CSTNode], wanted: set[int] | None = None
+    ) -> tuple[int, _LocatingState] | None:
+        """Generate the last statement of `path`, noting the `wanted` nodes on the way, and
+        place it in the text: where it starts, and what was noted; None if it cannot be
+        placed. One generation both places the statement and locates the nodes in it."""
         statement = path[-1]
-        if id(statement) not in self.offsets:
-            state = _LocatingState(self.module, set(), self._indents(statement), False)
-            statement._codegen(state)
-            code = "".join(state.tokens)
-            start = self._place(path, code)
-            self.offsets[id(statement)] = None if start is None else (start, start + len(code))
-        return self.offsets[id(statement)]
+        state = _LocatingState(self.module, wanted or set(), self._indents(statement), False)
+        statement._codegen(state)
+        code = "".join(state.tokens)
+        start = self._place(path, code)
+        self.offsets[id(statement)] = None if start is None else (start, start + len(code))
+        return None if start is None else (start, state)
 
     def _unique(self, code: str, low: int, high: int) -> int | None:
         """The one place in text[low:high] where `code` fills whole lines, if there is just one."""

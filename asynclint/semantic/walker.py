@@ -159,13 +159,15 @@ class Walker:
             self.collected,
             self.collect,
         )
-        handlers = _HANDLERS
+        handlers, leaves = _HANDLERS, _LEAVES
         while stack:
             node, scope = stack.pop()
             cls = type(node)
             scope_of[id(node)] = scope
             if cls in collect:
                 collected[cls].append(node)
+            if cls in leaves:
+                continue
             handler = handlers.get(cls)
             if handler is not None and handler(self, node, scope):
                 continue  # the handler pushed the children itself
@@ -406,6 +408,11 @@ def _yield(w: Walker, node: cst.Yield, scope: Scope) -> bool:
         scope.function.yields.append(node.value)
     return False
 
+
+#: Nodes with no code below them (a third of the nodes walked are names).
+_LEAVES = frozenset(
+    {cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis}
+)
 
 _HANDLERS = {
     cst.FunctionDef: _function,
