@@ -44,11 +44,13 @@ PARSER_STACK = 512 * 1024 * 1024
 
 _BRACKETS = bytes(range(256)).translate(None, b"()[]{}")
 _DEPTH = bytes.maketrans(b"([{)]}", b"\x02\x02\x02\x00\x00\x00")
-_LONG_LINE = re.compile(rb"[^\n]{%d}" % SUSPICIOUS_LINE)
+_LONG_LINE = re.compile(rb"(?m)^[^\n]{%d}" % SUSPICIOUS_LINE)
 #: LibCST parses a chain of trailers (`a[0][0]...`, `f()()...`, `x().y().z()...`) in time
 #: cubic in its length: 400 links take 0.2 s, 1,000 take 2.4 s, 3,000 over a minute.
 MAX_CHAIN = 400
-_CHAIN_LINE = re.compile(rb"[^\n]{%d,}" % (MAX_CHAIN * 3))  # a link is 3 characters at least
+#: A line long enough to hold that many links (a link is 3 characters at least). Anchored at
+#: a line's start: unanchored, the search tries again at every character of every line.
+_CHAIN_LINE = re.compile(rb"(?m)^[^\n]{%d,}" % (MAX_CHAIN * 3))
 _LINK = re.compile(rb"[\])][\[(.]")
 
 

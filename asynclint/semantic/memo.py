@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
+M = TypeVar("M")
 EMPTY: frozenset[str] = frozenset()
 
 
@@ -50,29 +51,35 @@ class NodeMemo:
         self.dependent.clear()
 
 
-def per_node(memo: NodeMemo, node: T, compute: Callable[[T], frozenset[str]]) -> frozenset[str]:
-    """`compute(node)` once per node; a query that re-enters itself sees the empty answer.
+def per_node(
+    memo: NodeMemo, model: M, node: T, compute: Callable[[M, T], frozenset[str]]
+) -> frozenset[str]:
+    """`compute(model, node)` once per node; a query that re-enters itself sees the empty
+    answer.
 
     An answer that saw the empty stand-in of a question asked before it (`f` returns `g()`,
     `g` returns `f()`: asked about `f`, `g` sees `f` empty) is partial: it is forgotten once
     the first question is answered, so the answer never depends on what was asked first.
     """
     key = id(node)
-    shared = memo.reads
     if key in memo.values:
+        if key not in memo.dependent and key not in memo.pending and key not in memo.low:
+            return memo.values[key]  # most questions: answered before, from this file alone
+        shared = memo.reads
         if key in memo.dependent or key in memo.pending:
             shared.count += 1
         seen = memo.pending.get(key, memo.low.get(key))
         if seen is not None and shared.open and seen < shared.open[-1]:
             shared.open[-1] = seen
         return memo.values[key]
+    shared = memo.reads
     depth = len(shared.open)
     memo.values[key] = EMPTY
     memo.pending[key] = depth
     shared.open.append(depth)
     before = shared.count
     try:
-        result = compute(node)
+        result = compute(model, node)
     finally:
         del memo.pending[key]
         low = shared.open.pop()

@@ -37,7 +37,7 @@ def qualified_names(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
 
     A parameter or local that shadows an imported module has no qualified name.
     """
-    return per_node(model._qnames, node, lambda n: _compute(model, n))
+    return per_node(model._qnames, model, node, _compute)
 
 
 def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:

@@ -33,7 +33,7 @@ _EMPTY: frozenset[str] = frozenset()
 
 
 def types_of(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
-    return per_node(model._types, node, lambda n: _compute(model, n))
+    return per_node(model._types, model, node, _compute)
 
 
 def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
@@ -237,7 +237,7 @@ def dependency_types(model: SemanticModel, target: cst.CSTNode) -> frozenset[str
 
 def function_result_types(model: SemanticModel, func: cst.FunctionDef) -> frozenset[str]:
     """A function's result: its return annotation, else what it returns or yields."""
-    return per_node(model._results, func, lambda f: _function_result(model, f))
+    return per_node(model._results, model, func, _function_result)
 
 
 def _function_result(model: SemanticModel, func: cst.FunctionDef) -> frozenset[str]:
