@@ -142,7 +142,8 @@ def analyse_project(
         reach = None
     final = [False] * len(files)
     #: What each file's findings depend on: visited modules, probed names, and whether they
-    #: come from the analysis with the project's answers.
+    #: come from the analysis with the project's answers (only for a cache to remember).
+    remember = cache.path is not None
     depending: dict[int, tuple[frozenset[str], frozenset[str], bool]] = {}
     again: list[_Job] = []
     for position, entry in enumerate(entries):
@@ -163,13 +164,15 @@ def analyse_project(
             continue
         if answers_digest(answers(index, entry.asked)) == entry.answered:
             results[position] = entry.result  # it knew all it needed to know
-            depending[position] = (*depends(index, entry.asked), False)
+            if remember:
+                depending[position] = (*depends(index, entry.asked), False)
             continue
         if entry.checked is not None:
             digest, analysis = entry.checked
             if answers_digest(answers(index, analysis.asked)) == digest:
                 results[position] = analysis.result
-                depending[position] = (*depends(index, analysis.asked), True)
+                if remember:
+                    depending[position] = (*depends(index, analysis.asked), True)
                 continue
         source = sources.get(position)
         if source is None:
@@ -187,7 +190,8 @@ def analyse_project(
         entry.checked = (answers_digest(answers(index, analysis.asked)), analysis)
         cache.touched()
         results[job.position] = analysis.result
-        depending[job.position] = (*depends(index, analysis.asked), True)
+        if remember:
+            depending[job.position] = (*depends(index, analysis.asked), True)
     found = []
     for position, (result, file) in enumerate(zip(results, files, strict=True)):
         if result is None or not file.reported or final[position] or not result.diagnostics:
@@ -199,7 +203,11 @@ def analyse_project(
         if len(kept) != len(result.diagnostics):  # a copy: the cache holds the original
             result = FileResult(result.filename, kept, result.suppressed)
         found.append(result)
-    if all(f.reported for f in files) and not all(final[i] for i, e in enumerate(entries) if e):
+    if (
+        remember
+        and all(f.reported for f in files)
+        and not all(final[i] for i, e in enumerate(entries) if e)
+    ):
         # A whole project's run (not pre-commit's few files) that found something anew.
         knowns = {}
         for position, (file, entry) in enumerate(zip(files, entries, strict=True)):

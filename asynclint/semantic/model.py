@@ -217,6 +217,17 @@ class SemanticModel:
         return self._loop_contexts[key]
 
     @cached_property
+    def loop_calls(self) -> list[tuple[cst.Call, LoopContext]]:
+        """The calls made on the event loop and not awaited (an awaited call is async, whatever
+        an annotation claims), with where they run: what the blocking-call rules read."""
+        found = []
+        for call in self.nodes(cst.Call):
+            context = self.loop_context(call)
+            if context is not None and type(self.parent_of(call)) is not cst.Await:
+                found.append((call, context))
+        return found
+
+    @cached_property
     def offloaded(self) -> frozenset[int]:
         """Ids of the callables passed to a thread runner (`to_thread(fn, ...)`): no call."""
         found = set()

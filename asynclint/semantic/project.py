@@ -9,6 +9,7 @@ following re-exports.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -81,6 +82,7 @@ def summarize(
     return summary
 
 
+_VALUE = attrgetter("value")
 #: Node types the summary reads besides those the rules ask for.
 SUMMARY_NODES = (cst.Name,)
 #: Calls that import modules by name: plugin registries, autodiscovery.
@@ -111,7 +113,7 @@ def _reach_facts(model: SemanticModel, summary: ModuleSummary) -> None:
         summary.loads_modules = summary.loads_modules or bool(called & _LOADERS)
         if any(_scheduler_method(q, "add_job") for q in called):
             jobs |= _scheduled(model, call)  # type: ignore[arg-type]
-    summary.names = frozenset(node.value for node in model.nodes(cst.Name))  # type: ignore[attr-defined]
+    summary.names = frozenset(map(_VALUE, model.nodes(cst.Name)))
     decorated, plain, classes, functions = set(), set(), set(), set()
     for statement in model.module.body:
         if isinstance(statement, cst.FunctionDef):
