@@ -167,7 +167,7 @@ class DanglingTask(Rule):
                     isinstance(node, cst.Return) and node.value is not None
                     for node in body_nodes(function.body)
                 )
-            return never_suspends(function)
+            return never_suspends(function, self.semantic.function_scope(function))
         return any(
             (facts := self.semantic.function_facts(qname)) is not None and not facts.suspends
             for qname in sorted(self.semantic.qualified_names(argument.func))

@@ -88,7 +88,9 @@ class LocalFacts:
         for key, is_async in self.is_async.items():
             if is_async:
                 node = self.nodes[key]
-                if isinstance(node, cst.FunctionDef) and never_suspends(node):
+                if isinstance(node, cst.FunctionDef) and never_suspends(
+                    node, self.model.function_scope(node)
+                ):
                     found[key] = FunctionFacts(True, suspends=False)
                 continue
             if key not in self.blocking and key not in self.calls:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -18,6 +19,7 @@ _BUILTINS = frozenset(dir(builtins))
 _EMPTY: frozenset[str] = frozenset()
 
 
+@lru_cache(maxsize=65536)
 def canonical(qname: str) -> str:
     """Map a re-exported or private spelling to the public one (longest dotted prefix wins)."""
     if qname in CANONICAL:
@@ -41,7 +43,8 @@ def qualified_names(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
 
 
 def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
-    if isinstance(node, cst.Name):
+    kind = type(node)  # not `isinstance`: LibCST's node classes check instances slowly (ABCs)
+    if kind is cst.Name:
         scope = model.scope_of(node)
         bindings = scope.lookup(node.value) if scope is not None else None
         if bindings is None:
@@ -58,8 +61,10 @@ def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
             ):
                 names.add(f"{model.module_name}.{node.value}")
         return frozenset(names)
-    if isinstance(node, cst.Attribute):
+    if kind is cst.Attribute:
         attr = node.attr.value
         bases = qualified_names(model, node.value) | model.types_of(node.value)
-        return frozenset(canonical(f"{base}.{attr}") for base in bases)
+        if not bases:
+            return _EMPTY
+        return frozenset([canonical(f"{base}.{attr}") for base in bases])
     return _EMPTY

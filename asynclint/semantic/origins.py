@@ -37,11 +37,12 @@ def types_of(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
 
 
 def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
-    if isinstance(node, (cst.Name, cst.Attribute)):
+    kind = type(node)  # not `isinstance`: LibCST's node classes check instances slowly (ABCs)
+    if kind is cst.Name or kind is cst.Attribute:
         known = {KNOWN_INSTANCES[q] for q in model.qualified_names(node) if q in KNOWN_INSTANCES}
         if known:
             return frozenset(known)
-    if isinstance(node, cst.Name):
+    if kind is cst.Name:
         scope = model.scope_of(node)
         bindings = scope.lookup(node.value) if scope is not None else None
         if not bindings:
@@ -50,11 +51,11 @@ def _compute(model: SemanticModel, node: cst.CSTNode) -> frozenset[str]:
         for binding in bindings:
             found |= binding_types(model, binding)
         return frozenset(found)
-    if isinstance(node, cst.Await):
+    if kind is cst.Await:
         return types_of(model, node.expression)
-    if isinstance(node, cst.Call):
+    if kind is cst.Call:
         return _call_types(model, node)
-    if isinstance(node, cst.Attribute):
+    if kind is cst.Attribute:
         return _member_types(model, node.value, node.attr.value) | _self_attribute_types(
             model, node
         )

@@ -52,6 +52,8 @@ class Scope:
     parent: Scope | None
     name: str = ""
     is_async: bool = False
+    #: The body has an `await`, `async for` or `async with` of its own (not in nested defs).
+    suspends: bool = False
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     #: Names declared `global` or `nonlocal` here.
     declared_outer: set[str] = field(default_factory=set)

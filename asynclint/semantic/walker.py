@@ -87,20 +87,15 @@ def body_nodes(body: cst.CSTNode) -> Iterator[cst.CSTNode]:
             stack.extend(code_children(node))
 
 
-def never_suspends(function: cst.FunctionDef) -> bool:
-    """An `async def` with no `await`, `async for` or `async with` of its own: its coroutine
-    runs to the end in its first step. Not one with decorators: a decorator (`@retry`) may
-    wrap it in a coroutine that awaits."""
+def never_suspends(function: cst.FunctionDef, scope: Scope | None) -> bool:
+    """An `async def` (whose scope is `scope`) with no `await`, `async for` or `async with`
+    of its own: its coroutine runs to the end in its first step. Not one with decorators: a
+    decorator (`@retry`) may wrap it in a coroutine that awaits."""
     return (
         function.asynchronous is not None
         and not function.decorators
-        and not any(
-            isinstance(node, cst.Await)
-            or (
-                isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None
-            )
-            for node in body_nodes(function.body)
-        )
+        and scope is not None
+        and not scope.suspends
     )
 
 
@@ -289,6 +284,8 @@ def _comprehension(w: Walker, node: cst.CSTNode, scope: Scope) -> bool:
     for_in = node.for_in  # type: ignore[attr-defined]
     while for_in is not None:
         w.bind_target(for_in.target, inner, BindingKind.LOOP)
+        if for_in.asynchronous is not None:
+            inner.function.suspends = True
         for_in = for_in.inner_for_in
     w._push_children(node, inner)
     return True
@@ -377,6 +374,16 @@ def _named_expr(w: Walker, node: cst.NamedExpr, scope: Scope) -> bool:
 
 def _for(w: Walker, node: cst.For, scope: Scope) -> bool:
     w.bind_target(node.target, scope, BindingKind.LOOP)
+    if node.asynchronous is not None:
+        scope.function.suspends = True
+    return False
+
+
+def _suspends(w: Walker, node: cst.Await | cst.With, scope: Scope) -> bool:
+    """`await`, `async with`: the function they are in suspends (a comprehension's is the
+    function around it; a nested def's decorators and defaults are not in its body)."""
+    if type(node) is cst.Await or node.asynchronous is not None:  # type: ignore[union-attr]
+        scope.function.suspends = True
     return False
 
 
@@ -429,6 +436,8 @@ _HANDLERS = {
     cst.AugAssign: _aug_assign,
     cst.NamedExpr: _named_expr,
     cst.For: _for,
+    cst.Await: _suspends,
+    cst.With: _suspends,
     cst.WithItem: _with_item,
     cst.ExceptHandler: _except,
     cst.Global: _global,
