@@ -62,6 +62,11 @@ def named_parameters(function: cst.FunctionDef | cst.Lambda) -> list[cst.Param]:
     return [*params.posonly_params, *params.params, *params.kwonly_params]
 
 
+#: Nodes whose bodies are code of their own (a type test: these classes are ABCs, and
+#: `isinstance` with an ABC is slow on the many nodes that are none of them).
+_NESTED = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+
+
 def before_yield(function: cst.FunctionDef) -> set[int]:
     """The ids of the nodes of `function`'s body (not in nested defs, lambdas or classes) that
     come before its first `yield` in the source: what a lifespan runs while the app starts."""
@@ -72,7 +77,7 @@ def before_yield(function: cst.FunctionDef) -> set[int]:
         if isinstance(node, cst.Yield):
             break
         seen.add(id(node))
-        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if type(node) not in _NESTED:
             stack.extend(reversed(node.children))
     return seen
 
@@ -83,7 +88,7 @@ def body_nodes(body: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if type(node) not in _NESTED:
             stack.extend(code_children(node))
 
 
