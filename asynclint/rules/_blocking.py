@@ -21,18 +21,18 @@ class _BlockingCallRule(Rule):
     def blocking_call(self, qnames: frozenset[str]) -> str | None:
         return self.table.match(qnames)
 
-    collects = (cst.Call,)
-
-    def visit_Module(self, _: cst.Module) -> None:
-        for node, context in self.semantic.loop_calls:
-            callee = self.blocking_call(self.semantic.qualified_names(node.func))
-            if callee is not None:
-                self.report(
-                    node,
-                    fix=self.fix_for(node, callee),
-                    callee=callee.removeprefix("builtins."),
-                    context=context.describe(),
-                )
+    def visit_Call(self, node: cst.Call) -> None:
+        context = self.semantic.loop_call(node)
+        if context is None:
+            return
+        callee = self.blocking_call(self.semantic.qualified_names(node.func))
+        if callee is not None:
+            self.report(
+                node,
+                fix=self.fix_for(node, callee),
+                callee=callee.removeprefix("builtins."),
+                context=context.describe(),
+            )
 
     def fix_for(self, node: cst.Call, callee: str) -> Fix | None:
         """The fix for a blocking `callee` call; none unless the rule knows one."""

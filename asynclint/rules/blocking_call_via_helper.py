@@ -61,19 +61,19 @@ class BlockingCallViaHelper(Rule):
     fix_title = "Run the helper with `run_in_threadpool`, or make it async"
     follows_functions = True
 
-    collects = (cst.Call,)
-
-    def visit_Module(self, _: cst.Module) -> None:
-        for node, context in self.semantic.loop_calls:
-            chain = self.semantic.helpers.chain(node)
-            if chain is None:
-                continue
-            steps = " → ".join(f"`{step}()`" for step in chain.steps)
-            line = chain.line
-            self.report(
-                node,
-                context=context.describe(),
-                chain=f"{steps} → `{chain.blocking}`",
-                where=f"{chain.filename}:" if chain.filename else "line ",
-                line=str(line) if isinstance(line, int) else LineOf(line),
-            )
+    def visit_Call(self, node: cst.Call) -> None:
+        context = self.semantic.loop_call(node)
+        if context is None:
+            return
+        chain = self.semantic.helpers.chain(node)
+        if chain is None:
+            return
+        steps = " → ".join(f"`{step}()`" for step in chain.steps)
+        line = chain.line
+        self.report(
+            node,
+            context=context.describe(),
+            chain=f"{steps} → `{chain.blocking}`",
+            where=f"{chain.filename}:" if chain.filename else "line ",
+            line=str(line) if isinstance(line, int) else LineOf(line),
+        )

@@ -68,6 +68,7 @@ class SemanticModel:
         self._reads = ProjectReads()
         self._qnames, self._types, self._results = (NodeMemo(self._reads) for _ in range(3))
         self._loop_contexts: dict[int, LoopContext | None] = {}
+        self._loop_calls: dict[int, LoopContext | None] = {}
 
     def learn(self, project: ProjectIndex | None) -> None:
         """From now on, answer from `project`: what was worked out without it is forgotten."""
@@ -77,7 +78,7 @@ class SemanticModel:
         self.asked = set()
         for memo in (self._qnames, self._types, self._results):
             memo.forget_project()
-        self._loop_contexts = {}
+        self._loop_contexts, self._loop_calls = {}, {}
         for name in ("helpers", "fastapi", "offloaded"):
             self.__dict__.pop(name, None)
 
@@ -216,16 +217,17 @@ class SemanticModel:
             self._loop_contexts[key] = context
         return self._loop_contexts[key]
 
-    @cached_property
-    def loop_calls(self) -> list[tuple[cst.Call, LoopContext]]:
-        """The calls made on the event loop and not awaited (an awaited call is async, whatever
-        an annotation claims), with where they run: what the blocking-call rules read."""
-        found = []
-        for call in self.nodes(cst.Call):
+    def loop_call(self, call: cst.Call) -> LoopContext | None:
+        """Where `call` runs on the event loop, unless it is awaited (an awaited call is async,
+        whatever an annotation claims); None otherwise. Remembered per call: every
+        blocking-call rule asks."""
+        key = id(call)
+        if key not in self._loop_calls:
             context = self.loop_context(call)
-            if context is not None and type(self.parent_of(call)) is not cst.Await:
-                found.append((call, context))
-        return found
+            if context is not None and type(self.parent_of(call)) is cst.Await:
+                context = None
+            self._loop_calls[key] = context
+        return self._loop_calls[key]
 
     @cached_property
     def offloaded(self) -> frozenset[int]:
