@@ -6,7 +6,7 @@ from asynclint.fix import Applicability, Fix
 from asynclint.rule import FixAvailability, Rule
 from asynclint.rules._fixes import module_name_at, spelled_names
 from asynclint.rules._lifecycle import request_handler
-from asynclint.semantic.walker import before_yield, body_nodes, never_suspends
+from asynclint.semantic.walker import before_yield, body_nodes
 
 REGISTRY = "_background_tasks"
 _TASK_NAMES = ("task", "_task", "background_task", "_background_task")
@@ -167,7 +167,7 @@ class DanglingTask(Rule):
                     isinstance(node, cst.Return) and node.value is not None
                     for node in body_nodes(function.body)
                 )
-            return never_suspends(function, self.semantic.function_scope(function))
+            return self.semantic.never_suspends(function)
         return any(
             (facts := self.semantic.function_facts(qname)) is not None and not facts.suspends
             for qname in sorted(self.semantic.qualified_names(argument.func))

@@ -16,7 +16,7 @@ import libcst as cst
 
 from asynclint.semantic.scopes import BindingKind, ScopeKind
 from asynclint.semantic.summary import FunctionFacts
-from asynclint.semantic.walker import dotted_name, named_parameters, never_suspends
+from asynclint.semantic.walker import dotted_name, named_parameters
 
 if TYPE_CHECKING:
     from asynclint.semantic.model import SemanticModel
@@ -88,9 +88,7 @@ class LocalFacts:
         for key, is_async in self.is_async.items():
             if is_async:
                 node = self.nodes[key]
-                if isinstance(node, cst.FunctionDef) and never_suspends(
-                    node, self.model.function_scope(node)
-                ):
+                if isinstance(node, cst.FunctionDef) and self.model.never_suspends(node):
                     found[key] = FunctionFacts(True, suspends=False)
                 continue
             if key not in self.blocking and key not in self.calls:

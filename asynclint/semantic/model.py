@@ -112,6 +112,18 @@ class SemanticModel:
     def function_scope(self, func: cst.FunctionDef) -> Scope | None:
         return self._function_scopes.get(id(func))
 
+    def never_suspends(self, function: cst.FunctionDef) -> bool:
+        """An `async def` with no `await`, `async for` or `async with` of its own: its
+        coroutine runs to the end in its first step. Not one with decorators: a decorator
+        (`@retry`) may wrap it in a coroutine that awaits."""
+        scope = self.function_scope(function)
+        return (
+            function.asynchronous is not None
+            and not function.decorators
+            and scope is not None
+            and not scope.suspends
+        )
+
     def function_scopes(self) -> Iterable[Scope]:
         return self._function_scopes.values()
 

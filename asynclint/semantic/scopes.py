@@ -52,7 +52,7 @@ class Scope:
     parent: Scope | None
     name: str = ""
     is_async: bool = False
-    #: The body has an `await`, `async for` or `async with` of its own (not in nested defs).
+    #: Code of its own (not a nested def's body) has an `await`, `async for` or `async with`.
     suspends: bool = False
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     #: Names declared `global` or `nonlocal` here.

@@ -92,18 +92,6 @@ def body_nodes(body: cst.CSTNode) -> Iterator[cst.CSTNode]:
             stack.extend(code_children(node))
 
 
-def never_suspends(function: cst.FunctionDef, scope: Scope | None) -> bool:
-    """An `async def` (whose scope is `scope`) with no `await`, `async for` or `async with`
-    of its own: its coroutine runs to the end in its first step. Not one with decorators: a
-    decorator (`@retry`) may wrap it in a coroutine that awaits."""
-    return (
-        function.asynchronous is not None
-        and not function.decorators
-        and scope is not None
-        and not scope.suspends
-    )
-
-
 def dotted_name(node: cst.BaseExpression | None) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts: list[str] = []
@@ -385,8 +373,9 @@ def _for(w: Walker, node: cst.For, scope: Scope) -> bool:
 
 
 def _suspends(w: Walker, node: cst.Await | cst.With, scope: Scope) -> bool:
-    """`await`, `async with`: the function they are in suspends (a comprehension's is the
-    function around it; a nested def's decorators and defaults are not in its body)."""
+    """`await`, `async with`: the function they run in suspends (a comprehension's is the
+    function around it, and so is a nested def's for its decorators, defaults and
+    annotations: they are evaluated there)."""
     if type(node) is cst.Await or node.asynchronous is not None:  # type: ignore[union-attr]
         scope.function.suspends = True
     return False
