@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from asynclint.cache import Cache
 from asynclint.config import Config
 from asynclint.diagnostic import CheckResult, FileResult
-from asynclint.files import Discovery, discover
+from asynclint.files import Discovery, discover, is_project_root
 from asynclint.pins import project_pins
 from asynclint.runner import Progress, SourceFile, analyse_project, default_jobs, engine_error
 from asynclint.semantic.summary import ProjectIndex
@@ -91,8 +91,13 @@ def _run(
     files = [_source_file(path, root, cwd) for path in found.files]
     manifests = found.manifest_folders
     whole = {Path(os.path.normpath(os.path.join(cwd, path))) for path in paths}
-    if any(not Path(f.relpath).is_absolute() for f in files) and not whole & {root, *root.parents}:
-        # Checking part of a project: its other modules still say what their helpers do.
+    if (
+        any(not Path(f.relpath).is_absolute() for f in files)
+        and not whole & {root, *root.parents}
+        and (is_project_root(root) or str(root) == cwd)
+    ):
+        # Checking part of a project: its other modules still say what their helpers do. Not
+        # when the root is only the folder the paths share (`/` for `/srv/a` and `/tmp/b`).
         requested = {file.relpath for file in files}
         project = _discover([root], config, False)
         manifests = project.manifest_folders

@@ -14,6 +14,7 @@ import click
 from asynclint import __version__, progress
 from asynclint.cache import CACHE_DIR_NAME
 from asynclint.config import Config, ConfigError, find_pyproject, load_config, parse_selectors
+from asynclint.files import is_project_root
 from asynclint.pins import manifest_folders, project_pins
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def _default_root(paths: tuple[Path, ...]) -> Path:
     except ValueError:  # different drives on Windows
         return cwd
     for folder in (common, *common.parents):
-        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
+        if is_project_root(folder):
             return folder
     if all(f == cwd or cwd in f.parents for f in folders):
         return cwd

@@ -157,6 +157,11 @@ def _compile(line: str) -> _Pattern | None:
     )
 
 
+def is_project_root(folder: Path) -> bool:
+    """`folder` holds a project: a pyproject.toml or a git repository."""
+    return (folder / "pyproject.toml").is_file() or (folder / ".git").exists()
+
+
 def is_test_file(name: str) -> bool:
     """Whether a file name looks like a pytest test module or conftest."""
     stem, dot, suffix = name.rpartition(".")

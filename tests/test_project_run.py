@@ -85,6 +85,20 @@ def test_one_file_from_a_subfolder_finds_the_project_root(tmp_path: Path, monkey
     assert "ASL106" in result.output and "services.py" not in result.output.split(":")[0]
 
 
+def test_folders_outside_any_project_are_checked_alone(tmp_path: Path, monkeypatch) -> None:
+    # No pyproject.toml or .git above them: the root is the folder they share, and its other
+    # files are not the project's (the shared folder may be `/`).
+    for name in ("orders", "billing", "unrelated"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "routes.py").write_text(ROUTES)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    parsed = _counting(monkeypatch)
+    result = CliRunner().invoke(main, ["check", "../orders", "../billing", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert sorted(Path(name).parent.name for name in parsed) == ["billing", "orders"]
+
+
 def test_the_same_findings_with_one_or_two_processes(tmp_path: Path, monkeypatch) -> None:
     root = _project(tmp_path / "shop", extra=20)
     monkeypatch.setattr(runner, "MIN_POOLED", 1)
