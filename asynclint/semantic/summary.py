@@ -181,9 +181,13 @@ class ProjectIndex:
         #: (name, asked from) -> the answer, the modules whose summaries it read, and the
         #: module names it looked for (found or not).
         self._answers: dict[tuple[str, str], tuple[Answer, frozenset[str], frozenset[str]]] = {}
-        #: (module name, asked from) -> what `_module` found (remembered until a module is
-        #: added: in a monorepo, every service has an `app.db`, told apart by its packages).
-        self._nearest: dict[tuple[str, str], Told | None] = {}
+        #: Module name looked for -> the answers that looked for it: what to forget when a
+        #: module of that name (or dotted suffix) is added. Nothing else an answer read changes.
+        self._asked_for: dict[str, list[tuple[str, str]]] = {}
+        #: Module name -> asked from -> what `_module` found (forgotten when a module of that
+        #: name is added: in a monorepo, every service has an `app.db`, told apart by its
+        #: packages).
+        self._nearest: dict[str, dict[str, Told | None]] = {}
         self._visiting: set[str] | None = None
         self._probing: set[str] | None = None
         for summary in summaries:
@@ -191,12 +195,14 @@ class ProjectIndex:
 
     def add(self, summary: ModuleSummary | Told) -> None:
         """Add a module's summary, or what holds it (read only when a lookup gets there)."""
-        self._answers.clear()
-        self._nearest.clear()
         told = _Known(summary) if isinstance(summary, ModuleSummary) else summary
-        if told.tells:
-            for suffix in module_suffixes(told.module):
-                self.by_suffix.setdefault(suffix, []).append(told)
+        if not told.tells:
+            return
+        for suffix in module_suffixes(told.module):
+            self.by_suffix.setdefault(suffix, []).append(told)
+            self._nearest.pop(suffix, None)
+            for key in self._asked_for.pop(suffix, ()):
+                self._answers.pop(key, None)
 
     def _module(self, name: str, near: str) -> ModuleSummary | None:
         """The module `name` names, seen from module `near`: the only one with that name or
@@ -204,13 +210,15 @@ class ProjectIndex:
         monorepo, `app.db` of the service that imports it)."""
         if self._probing is not None:
             self._probing.add(name)
-        key = (name, near)
-        if key in self._nearest:
-            told = self._nearest[key]
+        seen = self._nearest.get(name)
+        if seen is None:
+            seen = self._nearest[name] = {}
+        if near in seen:
+            told = seen[near]
         else:
             found = self.by_suffix.get(name, [])
             best = 0 if len(found) == 1 else nearest([told.module for told in found], near)
-            told = self._nearest[key] = None if best is None else found[best]
+            told = seen[near] = None if best is None else found[best]
         if told is None:
             return None
         if self._visiting is not None:
@@ -244,7 +252,8 @@ class ProjectIndex:
 
     def answer(self, qname: str, near: str) -> Answer:
         """All the index says about `qname` asked from module `near`, in a form that compares
-        and hashes stably (remembered until a module is added: files ask the same names)."""
+        and hashes stably (remembered until a module of a name it looked for is added: files
+        ask the same names)."""
         return self.lookup(qname, near)[0]
 
     def lookup(self, qname: str, near: str) -> tuple[Answer, frozenset[str], frozenset[str]]:
@@ -259,6 +268,8 @@ class ProjectIndex:
                 found = self._answer(qname, near)
                 known = (found, frozenset(self._visiting), frozenset(self._probing))
                 self._answers[key] = known
+                for name in known[2]:
+                    self._asked_for.setdefault(name, []).append(key)
             finally:
                 self._visiting = self._probing = None
         return known
