@@ -14,7 +14,7 @@ import tokenize
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from itertools import accumulate
 from pathlib import Path
 
@@ -223,7 +223,7 @@ class _Checker:
         assert self.module is not None
         lines = None  # function facts only for rules that follow calls across modules
         if any(r.follows_functions for r in rules):
-            blocking = model.helpers.local.blocking_nodes()
+            blocking = model.local_facts.blocking_nodes()
             spans = locate(self.module, blocking, model.parent_of, self.text)
             lines = {key: span[0][0] for key, span in spans.items()}
         self.summary = summarize_module(model, lines, self.filename)
@@ -253,9 +253,18 @@ class _Checker:
         if any(r.serves_requests for r in rules) and model.fastapi.one_off:
             rules = [r for r in rules if not r.serves_requests]
         instances = [rule_class(model, self.config) for rule_class in rules]
+        together: dict[Callable, list[Rule]] = {}
         for instance in instances:
-            for type_name, method in instance.visited_types().items():
-                visits[getattr(cst, type_name)].append(getattr(instance, method))
+            group = instance.group_visitor
+            if group is None:
+                for type_name, method in instance.visited_types().items():
+                    visits[getattr(cst, type_name)].append(getattr(instance, method))
+                continue
+            if group not in together:  # visited where the group's first rule would be
+                together[group] = []
+                (type_name,) = instance.visited_types()
+                visits[getattr(cst, type_name)].append(partial(group, together[group]))
+            together[group].append(instance)
         for node_type, methods in visits.items():
             for node in model.nodes(node_type):
                 for method in methods:

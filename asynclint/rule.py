@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
@@ -106,6 +106,9 @@ class Rule:
     serves_requests: ClassVar[bool] = False
     #: The `[tool.asynclint]` keys (kebab-case) the rule reads, for its documentation.
     settings: ClassVar[tuple[str, ...]] = ()
+    #: Rules sharing this function are visited together: the engine calls it once per node of
+    #: the one type they visit, with all of them, instead of each rule's `visit_<Type>`.
+    group_visitor: ClassVar[Callable[[Sequence[Any], cst.CSTNode], None] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import libcst as cst
@@ -22,17 +23,27 @@ class _BlockingCallRule(Rule):
         return self.table.match(qnames)
 
     def visit_Call(self, node: cst.Call) -> None:
-        context = self.semantic.loop_call(node)
+        self.group_visitor((self,), node)
+
+    @staticmethod
+    def group_visitor(rules: Sequence[_BlockingCallRule], node: cst.CSTNode) -> None:
+        """`visit_Call` of each of `rules`, in their order: where the call runs and what it
+        calls, which each would ask first, are asked once."""
+        assert isinstance(node, cst.Call)
+        semantic = rules[0].semantic
+        context = semantic.loop_call(node)
         if context is None:
             return
-        callee = self.blocking_call(self.semantic.qualified_names(node.func))
-        if callee is not None:
-            self.report(
-                node,
-                fix=self.fix_for(node, callee),
-                callee=callee.removeprefix("builtins."),
-                context=context.describe(),
-            )
+        qnames = semantic.qualified_names(node.func)
+        for rule in rules:
+            callee = rule.blocking_call(qnames)
+            if callee is not None:
+                rule.report(
+                    node,
+                    fix=rule.fix_for(node, callee),
+                    callee=callee.removeprefix("builtins."),
+                    context=context.describe(),
+                )
 
     def fix_for(self, node: cst.Call, callee: str) -> Fix | None:
         """The fix for a blocking `callee` call; none unless the rule knows one."""

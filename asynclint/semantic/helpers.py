@@ -198,7 +198,7 @@ class ChainFinder:
 
     def __init__(self, model: SemanticModel) -> None:
         self.model = model
-        self.local = LocalFacts(model)
+        self.local = model.local_facts
         self._memo: dict[tuple[str, str], Chain | None] = {}
         self._cut = False  # a cycle or the depth limit ended a search: do not remember "none"
 

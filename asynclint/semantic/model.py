@@ -10,7 +10,7 @@ import libcst as cst
 
 from asynclint.semantic import names, origins
 from asynclint.semantic.fastapi import FastAPIModel, Role, describe
-from asynclint.semantic.helpers import ChainFinder
+from asynclint.semantic.helpers import ChainFinder, LocalFacts
 from asynclint.semantic.memo import NodeMemo, ProjectReads
 from asynclint.semantic.project import ProjectIndex
 from asynclint.semantic.scopes import Binding, BindingKind, Scope, ScopeKind
@@ -66,6 +66,7 @@ class SemanticModel:
             if scope.kind is ScopeKind.FUNCTION and parent and parent.kind is ScopeKind.CLASS:
                 self._methods.setdefault(id(parent), []).append(scope)
         self._reads = ProjectReads()
+        self._facts_read_project = False
         self._qnames, self._types, self._results = (NodeMemo(self._reads) for _ in range(3))
         self._loop_contexts: dict[int, LoopContext | None] = {}
         self._loop_calls: dict[int, LoopContext | None] = {}
@@ -74,6 +75,8 @@ class SemanticModel:
         """From now on, answer from `project`: what was worked out without it is forgotten."""
         if project is self.project:
             return
+        if self._facts_read_project or (project is None) != (self.project is None):
+            self.__dict__.pop("local_facts", None)
         self.project = project
         self.asked = set()
         for memo in (self._qnames, self._types, self._results):
@@ -92,7 +95,7 @@ class SemanticModel:
         for scope in self._scopes:
             scope.bindings = {}
         self._scopes = []
-        for name in ("helpers", "fastapi", "offloaded"):
+        for name in ("local_facts", "helpers", "fastapi", "offloaded"):
             self.__dict__.pop(name, None)
 
     # -- structure --------------------------------------------------------------------------
@@ -126,6 +129,15 @@ class SemanticModel:
 
     def function_scopes(self) -> Iterable[Scope]:
         return self._function_scopes.values()
+
+    @cached_property
+    def local_facts(self) -> LocalFacts:
+        """What this file's own functions block on and call (ASL106, summaries). Kept when the
+        model learns a project if working it out read nothing any project said."""
+        before = self._reads.count
+        facts = LocalFacts(self)
+        self._facts_read_project = self._reads.count != before
+        return facts
 
     @cached_property
     def helpers(self) -> ChainFinder:

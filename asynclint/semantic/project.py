@@ -57,7 +57,7 @@ def summarize(
     summary = ModuleSummary(model.module_name, filename=filename)
     _reach_facts(model, summary)
     if lines is not None:
-        summary.functions = model.helpers.local.facts(lines)
+        summary.functions = model.local_facts.facts(lines)
     scope = model.module_scope
     for name, bindings in scope.bindings.items():
         if len(bindings) != 1:
