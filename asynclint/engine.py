@@ -186,7 +186,8 @@ class _Checker:
 
     def active(self, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
         """The rules that can find something in this file."""
-        return [r for r in rules if not r.engine_only and r.applies_to(self.text)]
+        seen: dict[str, bool] = {}
+        return [r for r in rules if not r.engine_only and r.applies_to(self.text, seen)]
 
     def analyse_module(
         self,
@@ -244,7 +245,7 @@ class _Checker:
                 visits.setdefault(getattr(cst, type_name), [])
             for node_type in rule_class.collects:
                 visits.setdefault(node_type, [])
-        is_package = Path(self.filename).name.startswith("__init__.")
+        is_package = os.path.basename(self.filename).startswith("__init__.")
         known = ProjectIndex(project_roots=project.project_roots) if project else None
         model = SemanticModel(module, self.module_name, visits, known, is_package)
         if prepare is not None:

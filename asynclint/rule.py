@@ -138,8 +138,19 @@ class Rule:
         return _visited_types(cls)
 
     @classmethod
-    def applies_to(cls, text: str) -> bool:
-        return not cls.requires_text or any(t in text for t in cls.requires_text)
+    def applies_to(cls, text: str, seen: dict[str, bool] | None = None) -> bool:
+        """`text` holds one of `requires_text`; `seen` remembers, across rules, which words
+        it holds (many rules look for the same ones)."""
+        if not cls.requires_text:
+            return True
+        seen = {} if seen is None else seen
+        for word in cls.requires_text:
+            held = seen.get(word)
+            if held is None:
+                held = seen[word] = word in text
+            if held:
+                return True
+        return False
 
     @classmethod
     def url(cls) -> str:
