@@ -82,18 +82,19 @@ def _range(node: cst.CSTNode) -> bool:
 def assignments(body: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, cst.CSTNode, bool]]:
     """(target, value, is_augmented) for every binding in `body`, not in nested defs."""
     for node in body_nodes(body):
-        if isinstance(node, cst.Assign):
+        kind = type(node)  # not isinstance: these are final classes, and ABC checks are slow
+        if kind is cst.Assign:
             for target in node.targets:
                 yield target.target, node.value, False
-        elif isinstance(node, cst.AnnAssign) and node.value is not None:
+        elif kind is cst.AnnAssign and node.value is not None:
             yield node.target, node.value, False
-        elif isinstance(node, cst.AugAssign):
+        elif kind is cst.AugAssign:
             yield node.target, node.value, True
-        elif isinstance(node, cst.For):
+        elif kind is cst.For:
             yield node.target, node.iter, False
-        elif isinstance(node, cst.WithItem) and node.asname is not None:
+        elif kind is cst.WithItem and node.asname is not None:
             yield node.asname.name, node.item, False
-        elif isinstance(node, cst.NamedExpr):
+        elif kind is cst.NamedExpr:
             yield node.target, node.value, False
 
 

@@ -130,7 +130,8 @@ class UnboundedModuleCache(Rule):
                 self.report(self.semantic.parent_of(value), name=name, function=function, keys=keys)
 
     def _kind(self, value: cst.CSTNode | None) -> str | None:
-        if isinstance(value, (cst.Dict, cst.List, cst.Set)):
+        kind = type(value)  # not isinstance: final classes, and ABC checks are slow
+        if kind is cst.Dict or kind is cst.List or kind is cst.Set:
             return "literal"
         if isinstance(value, cst.Call):
             qnames = self.semantic.qualified_names(value.func)
