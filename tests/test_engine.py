@@ -212,3 +212,23 @@ def test_a_main_block_alone_does_not_make_a_script() -> None:
     )
     found = {d.code for d in check_source(app, "main.py", Config()).diagnostics}
     assert found == {"ASL502"}
+
+
+_BLOCKING = ("ASL101", "ASL102", "ASL103", "ASL104", "ASL105", "ASL107")
+
+
+def _blocking_found(path: Path, *select: str) -> list[tuple[int, int, str, str]]:
+    result = check_source(path.read_bytes(), path.name, Config(select=select))
+    return sorted(
+        (d.location.row, d.location.column, d.code, d.message)
+        for d in result.diagnostics
+        if d.code in _BLOCKING
+    )
+
+
+@pytest.mark.parametrize("code", _BLOCKING)
+def test_the_blocking_rules_visited_together_find_what_each_finds_alone(code: str) -> None:
+    path = Path(__file__).parent.parent / "fixtures" / f"{code}.py"
+    alone = sorted(f for one in _BLOCKING for f in _blocking_found(path, one))
+    assert code in {f[2] for f in alone}
+    assert _blocking_found(path, *_BLOCKING) == alone

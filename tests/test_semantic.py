@@ -193,3 +193,22 @@ def test_thread_runner_callables_are_offloaded() -> None:
 )
 def test_nearest_module_of_an_import(modules: list[str], near: str, found: int | None) -> None:
     assert nearest(modules, near) == found
+
+
+def test_the_index_answers_anew_when_a_module_of_a_name_it_looked_for_comes() -> None:
+    from asynclint.semantic.summary import NO_ANSWER, ModuleSummary, ProjectIndex
+
+    def redis(module: str, kind: str) -> ModuleSummary:
+        return ModuleSummary(module, values={"redis": frozenset({kind})})
+
+    index = ProjectIndex([ModuleSummary("shop.app.routes", reexports={"x": "app.x"})])
+    assert index.answer("app.db.redis", "other.app.routes") == NO_ANSWER
+    index.add(redis("shop.app.db", "redis.Redis"))
+    assert index.answer("app.db.redis", "other.app.routes")[0] == ("redis.Redis",)
+    index.add(redis("shop.app.users", "redis.asyncio.Redis"))  # not a name it looked for
+    assert index.answer("app.db.redis", "other.app.routes")[0] == ("redis.Redis",)
+    # An `app.db` nearer to the module that asks: the one it means from now on.
+    index.add(redis("other.app.db", "redis.asyncio.Redis"))
+    assert index.answer("app.db.redis", "other.app.routes")[0] == ("redis.asyncio.Redis",)
+    assert index.value_types("app.db.redis", "other.app.routes") == {"redis.asyncio.Redis"}
+    assert index.value_types("app.db.redis", "shop.app.routes") == {"redis.Redis"}
