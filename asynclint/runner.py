@@ -101,15 +101,20 @@ def analyse_project(
     index = ProjectIndex((entry for entry in entries if entry and entry.tells), segments)
     tick = _ticker(progress, len(files))
     tick(len(files) - len(todo))  # the files the cache answered
+
+    def analysed(job: _Job, analysis: Analysis) -> None:
+        """A file's first analysis: its entry, and what it tells the files analysed after it
+        (in this process, the next file of its wave already knows it)."""
+        key = file_key(job.source, job.filename, job.module_name)
+        previous = cache.previous(files[job.position].relpath)
+        same = previous is not None and previous.summary == analysis.summary
+        shape = (previous.shape or previous.key) if same else key  # type: ignore[union-attr]
+        entries[job.position] = Entry(key, analysis, shape=shape)
+        if analysis.summary:
+            index.add(analysis.summary)
+
     for wave in waves(todo):
-        for job, analysis in _run(wave, _first_phase, (config, rules, index), jobs, tick):
-            key = file_key(job.source, job.filename, job.module_name)
-            previous = cache.previous(files[job.position].relpath)
-            same = previous is not None and previous.summary == analysis.summary
-            shape = (previous.shape or previous.key) if same else key  # type: ignore[union-attr]
-            entries[job.position] = Entry(key, analysis, shape=shape)
-            if analysis.summary:
-                index.add(analysis.summary)
+        _run(wave, _first_phase, (config, rules, index), jobs, tick, analysed)
     for position, entry in enumerate(entries):
         if entry is not None:
             cache.put(files[position].relpath, stats[position], entry)
@@ -184,7 +189,8 @@ def analyse_project(
         file = files[position]
         again.append(_Job(position, source, file.filename, file.module_name))
     tick = _ticker(progress, len(again), "Checking with the project's answers")
-    for job, analysis in _run(again, _second_phase, (config, rules, index), jobs, tick):
+
+    def checked(job: _Job, analysis: Analysis) -> None:
         entry = entries[job.position]
         assert entry is not None
         entry.checked = (answers_digest(answers(index, analysis.asked)), analysis)
@@ -192,6 +198,8 @@ def analyse_project(
         results[job.position] = analysis.result
         if remember:
             depending[job.position] = (*depends(index, analysis.asked), True)
+
+    _run(again, _second_phase, (config, rules, index), jobs, tick, checked)
     found = []
     for position, (result, file) in enumerate(zip(results, files, strict=True)):
         if result is None or not file.reported or final[position] or not result.diagnostics:
@@ -313,21 +321,22 @@ def _run(
     setting: tuple[Config, Callable[[], list[type[Rule]]], ProjectIndex | None],
     processes: int,
     tick: Callable[[int], None],
-) -> list[tuple[_Job, Analysis]]:
-    """Each job's analysis, in this process or over a pool of `processes` workers."""
+    each: Callable[[_Job, Analysis], None],
+) -> None:
+    """Each job's analysis, in this process or over a pool of `processes` workers, handed to
+    `each` as it is made (in this process, before the next job starts)."""
     if not jobs:
-        return []
+        return
     config, rules, index = setting
     state: _State = (config, rules(), index)
     if processes <= 1 or len(jobs) < MIN_POOLED:
         saved, threshold = _state, gc.get_threshold()
         _set_state(*state)
         try:
-            done = []
             for job in jobs:
-                done.append((job, work(job)))
+                each(job, work(job))
                 tick(1)
-            return done
+            return
         finally:
             _restore(saved)
             gc.set_threshold(*threshold)
@@ -337,15 +346,18 @@ def _run(
     for _attempt in range(2):
         remaining = _pooled(remaining, work, state, processes, done, tick)
         if not remaining:
-            return done
-    # A worker died twice: analyse the rest one process each, so a crash costs only its file.
-    for job in remaining:
-        if not _pooled([job], work, state, 1, done, tick):
-            continue
-        detail = "The analysis of this file crashed its worker process (probably the parser)"
-        done.append((job, Analysis(engine_error(job.filename, detail), answered=_NOTHING)))
-        tick(1)
-    return done
+            break
+    else:
+        # A worker died twice: analyse the rest one process each, so a crash costs only its
+        # file.
+        for job in remaining:
+            if not _pooled([job], work, state, 1, done, tick):
+                continue
+            detail = "The analysis of this file crashed its worker process (probably the parser)"
+            done.append((job, Analysis(engine_error(job.filename, detail), answered=_NOTHING)))
+            tick(1)
+    for job, analysis in done:
+        each(job, analysis)
 
 
 def _pooled(

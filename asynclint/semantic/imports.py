@@ -52,7 +52,8 @@ def imported_modules(source: bytes, module_name: str, is_package: bool) -> set[s
 
 def waves(jobs: Sequence[Job]) -> list[list[Job]]:
     """`jobs` in groups, each importing only modules of earlier groups (an import cycle ends
-    up in one group)."""
+    up in one group, with what is left), each in an order where files come after the files
+    they import, as far as cycles allow."""
     if len(jobs) < 2:
         return [list(jobs)]
     by_suffix: dict[str, list[int]] = {}
@@ -73,6 +74,29 @@ def waves(jobs: Sequence[Job]) -> list[list[Job]]:
     remaining = set(range(len(jobs)))
     while remaining:
         ready = {n for n in remaining if not needs[n] & remaining} or remaining
-        groups.append([jobs[n] for n in sorted(ready)])
+        groups.append([jobs[n] for n in _imported_first(ready, needs)])
         remaining -= ready
     return groups
+
+
+def _imported_first(group: set[int], needs: list[set[int]]) -> list[int]:
+    """`group` in an order where a file comes after the files it imports, except where
+    imports go round in a cycle (a depth-first walk's post-order, from the lowest number)."""
+    order: list[int] = []
+    seen: set[int] = set()
+    for start in sorted(group):
+        if start in seen:
+            continue
+        seen.add(start)
+        stack = [(start, iter(sorted(needs[start] & group)))]
+        while stack:
+            node, imported = stack[-1]
+            for child in imported:
+                if child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(sorted(needs[child] & group))))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
