@@ -143,6 +143,20 @@ def _counting(monkeypatch) -> list[str]:
     return parsed
 
 
+def test_files_of_an_import_cycle_are_analysed_once_in_one_process(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # routes.py and services.py import each other: services.py, which routes.py asks about,
+    # is analysed first, and routes.py then knows what it tells (no second analysis).
+    root = _project(tmp_path / "shop")
+    cycle = SERVICES + "\n\ndef routes_module():\n    from app import routes\n\n    return routes\n"
+    (root / "app" / "services.py").write_text(cycle)
+    parsed = _counting(monkeypatch)
+    result = check_paths([root], Config(root=root), jobs=1)
+    assert [f[2] for f in _findings(result)] == ["ASL106"]
+    assert sorted(parsed) == sorted(set(parsed)) and len(parsed) == 3
+
+
 def test_a_warm_cache_parses_nothing_and_finds_the_same(tmp_path: Path, monkeypatch) -> None:
     root = _project(tmp_path / "shop", extra=3)
     cache = tmp_path / "cache"
