@@ -1,10 +1,11 @@
 """Analyse a project's files: two phases, over a process pool, through the cache.
 
-Phase one analyses every file on its own (it knows nothing of the other modules): its findings,
-its summary (what it tells the other modules), and the names it asked the project index about.
-The summaries make the index. Phase two checks again only the files whose questions the index
-can answer; the others' findings are final after phase one, since nothing they asked about has
-an answer. Both phases are pure functions of a file's bytes and of the answers it received, so
+Phase one analyses every file knowing what the files analysed before it tell (the modules it
+imports come first, as far as import cycles allow; a pool's workers know only earlier waves):
+its findings, its summary (what it tells the other modules), and the names it asked the project
+index about. The summaries make the index. Phase two checks again only the files whose
+questions the whole index answers otherwise than it was told; the others' findings are final
+after phase one. Both phases are pure functions of a file's bytes and of the answers it received, so
 their results are cached under those and are the same with any number of processes.
 """
 
